@@ -1,0 +1,74 @@
+"""Time the aieng CLI: `aieng --help`, and `aieng new` against a plain `copier copy`.
+
+Usage: .venv/bin/python benchmarks/bench_cli.py  (from the repository root)
+
+Children run without PYTHONDONTWRITEBYTECODE (as on a user's machine, where Python caches
+bytecode after the first run); pass --no-bytecode to keep the current environment.
+Prints median wall times and whether the targets hold: --help <= 100 ms,
+`aieng new rag-app --defaults --no-git` <= 1.5 s and <= 1.25x `copier copy --defaults
+--vcs-ref HEAD` of the same template. Exits 1 when a target is missed.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HELP_RUNS = 15
+NEW_RUNS = 7
+ENV = dict(os.environ)
+if "--no-bytecode" not in sys.argv:
+    ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=ENV)
+    return time.perf_counter() - start
+
+
+def bench_help() -> float:
+    wall([str(BIN / "aieng"), "--help"])  # warm the file cache
+    return statistics.median(wall([str(BIN / "aieng"), "--help"]) for _ in range(HELP_RUNS))
+
+
+def bench_new(scratch: Path) -> tuple[float, float]:
+    aieng_times, copier_times = [], []
+    for run in range(NEW_RUNS):
+        aieng_dest = scratch / f"aieng-{run}" / "my-rag"
+        copier_dest = scratch / f"copier-{run}" / "my-rag"
+        aieng = [str(BIN / "aieng"), "new", "rag-app", str(aieng_dest), "--defaults", "--no-git"]
+        copier = [str(BIN / "copier"), "copy", "--defaults", "--vcs-ref", "HEAD", "--quiet"]
+        copier += ["-d", "project_name=my-rag", str(REPO), str(copier_dest)]
+        pair = [(aieng, aieng_times), (copier, copier_times)]
+        for command, times in pair if run % 2 == 0 else reversed(pair):
+            times.append(wall(command))
+    return statistics.median(aieng_times), statistics.median(copier_times)
+
+
+def main() -> int:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cache = "no" if "PYTHONDONTWRITEBYTECODE" in ENV else "yes"
+    print(f"load average {load:.2f} on {os.cpu_count()} CPUs; bytecode cache: {cache}")
+    help_s = bench_help()
+    with tempfile.TemporaryDirectory(prefix="aieng-bench-") as scratch:
+        new_s, copier_s = bench_new(Path(scratch))
+    ratio = new_s / copier_s
+    checks = [
+        (f"aieng --help        median {help_s * 1000:7.1f} ms  (target <= 100 ms)", help_s <= 0.1),
+        (f"aieng new rag-app   median {new_s * 1000:7.1f} ms  (target <= 1500 ms)", new_s <= 1.5),
+        (f"copier copy         median {copier_s * 1000:7.1f} ms", True),
+        (f"ratio new / copier         {ratio:7.2f}     (target <= 1.25)", ratio <= 1.25),
+    ]
+    for text, ok in checks:
+        print(f"{'ok  ' if ok else 'MISS'} {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Run copier, translating its exceptions into aieng errors.
+
+copier is imported here, inside functions, so that importing the CLI stays fast.
+"""
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from scaffolder._source import TemplateSource
+from scaffolder.errors import AiengError, BadAnswerError, TemplateError, UsageProblem
+
+_ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
+
+
+def _first_line(error: BaseException) -> str:
+    """Return the first non-empty line of an exception's message."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _translate(error: Exception) -> AiengError:
+    """Map an exception raised by copier to an aieng error with a one-line message."""
+    from copier.errors import InteractiveSessionError
+
+    line = _first_line(error)
+    if isinstance(error, InteractiveSessionError):
+        return UsageProblem(
+            "No terminal to ask the template's questions on; pass --defaults and --data KEY=VALUE."
+        )
+    if isinstance(error, ValueError) and line.startswith(_ANSWER_ERRORS):
+        return BadAnswerError(f"{line.rstrip('.')}.")
+    return TemplateError(f"The template could not be rendered: {line}")
+
+
+def render(
+    source: TemplateSource, out: Path, data: Mapping[str, Any], *, defaults: bool
+) -> dict[str, Any]:
+    """Render the template into ``out`` (which must not exist yet) and return the answers.
+
+    Raises:
+        BadAnswerError: copier rejected an answer (a validator or a choice).
+        TemplateError: the template is missing or failed to render.
+
+    """
+    import copier
+    import jinja2
+    from copier.errors import CopierError, DirtyLocalWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DirtyLocalWarning)
+        try:
+            worker = copier.run_copy(
+                str(source.path),
+                out,
+                data=dict(data),
+                vcs_ref=source.vcs_ref,
+                defaults=defaults,
+                quiet=True,
+                cleanup_on_error=True,
+            )
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt from None
+        except (CopierError, ValueError, jinja2.TemplateError, OSError) as error:
+            raise _translate(error) from error
+    answers: dict[str, Any] = dict(worker.answers.combined)
+    answers["_message_after_copy"] = worker.template.message_after_copy
+    return answers
+
+
+def render_message(template: str, answers: Mapping[str, Any], dest_display: str) -> str:
+    """Render the template's ``_message_after_copy`` with DEST as the user wrote it."""
+    import jinja2.sandbox
+
+    env = jinja2.sandbox.SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+    context = {**answers, "_copier_conf": {"dst_path": dest_display}}
+    return env.from_string(template).render(context).rstrip()

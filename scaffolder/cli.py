@@ -1,0 +1,153 @@
+"""The ``aieng`` command line: click commands that map flags onto :mod:`scaffolder.api`.
+
+Only click and the standard library are imported at module level; the API (and copier with
+it) is imported inside the commands so that ``aieng --help`` stays instant.
+"""
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from scaffolder.kinds import kind_names
+
+if TYPE_CHECKING:
+    from scaffolder.api import Project
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn aieng errors into click errors: misuse exits 2, other failures exit 1."""
+    from scaffolder.errors import AiengError, UsageProblem
+
+    try:
+        yield
+    except UsageProblem as error:
+        raise click.UsageError(error.message) from None
+    except AiengError as error:
+        raise click.ClickException(error.message) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aieng", prog_name="aieng", message="%(prog)s %(version)s")
+def main() -> None:
+    """Scaffold production-shaped AI engineering projects.
+
+    \b
+    Example:
+      aieng new rag-app my-rag
+    """  # noqa: D301 - click needs the literal \b
+
+
+def _prompt_name() -> str:
+    """Ask for a project name on the terminal until it is valid."""
+    from scaffolder.errors import InvalidNameError
+    from scaffolder.naming import validate
+
+    def check(value: str) -> str:
+        try:
+            return validate(value)
+        except InvalidNameError as error:
+            raise click.BadParameter(error.message) from None
+
+    name: str = click.prompt("Project name", default="my-rag", value_proc=check)
+    return name
+
+
+@main.command(epilog=f"Kinds: {', '.join(kind_names())}.")
+@click.argument("kind", metavar="KIND")
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.option("--name", help="Project name (default: DEST's last part).")
+@click.option(
+    "-d",
+    "--data",
+    "data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer a template question; repeatable. See `aieng list` for the questions.",
+)
+@click.option("--defaults", is_flag=True, help="Ask nothing; use defaults for the rest.")
+@click.option("--pretend", is_flag=True, help="Show the files that would be written; write none.")
+@click.option("--no-git", "no_git", is_flag=True, help="Do not create a git repository.")
+@click.option("--force", is_flag=True, help="Add files to a non-empty DEST; never overwrite.")
+def new(
+    kind: str,
+    dest: Path | None,
+    name: str | None,
+    data: tuple[str, ...],
+    defaults: bool,
+    pretend: bool,
+    no_git: bool,
+    force: bool,
+) -> None:
+    """Create a project of KIND in DEST (default: the project name).
+
+    KIND is one of the kinds that `aieng list` shows. On a terminal aieng asks the
+    template's questions; without one (or with --defaults) it uses the defaults.
+
+    \b
+    Examples:
+      aieng new rag-app my-rag
+      aieng new rag-app --defaults -d llm_provider=openai -d author_name='Ada L' my-rag
+    """  # noqa: D301
+    with user_errors():
+        from scaffolder import api
+        from scaffolder._questions import parse_data
+
+        answers = parse_data(data)
+        interactive = not defaults and sys.stdin.isatty() and sys.stdout.isatty()
+        if name is None and dest is None and "project_name" not in answers and interactive:
+            name = _prompt_name()
+        project = api.create_project(
+            kind,
+            dest,
+            name=name,
+            data=answers,
+            defaults=defaults,
+            pretend=pretend,
+            git=not no_git,
+            force=force,
+        )
+    _report(project)
+
+
+def _report(project: "Project") -> None:
+    """Print what was (or would be) written, then the next commands to run."""
+    if project.pretend:
+        click.echo(f"Would write {len(project.files)} files to {project.path}:")
+        skipped = set(project.skipped)
+        for path in project.files:
+            click.echo(f"  {'identical' if path in skipped else 'create'}  {path}")
+        click.echo("Nothing written (--pretend).")
+        return
+    written = len(project.files) - len(project.skipped)
+    click.echo(f"Wrote {written} files to {project.path}.")
+    if project.committed:
+        click.echo("Initialised a git repository with a first commit.")
+    click.echo(project.next_steps)
+
+
+@main.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def list_command(as_json: bool) -> None:
+    """List the kinds of project and the questions each asks.
+
+    \b
+    Examples:
+      aieng list
+      aieng list --json
+    """  # noqa: D301
+    with user_errors():
+        from scaffolder.api import list_kinds
+
+        kinds = list_kinds()
+    if as_json:
+        click.echo(json.dumps([kind.to_dict() for kind in kinds], indent=2))
+        return
+    for info in kinds:
+        click.echo(f"{info.kind.name}  {info.kind.summary}")
+        click.echo(f"  questions: {', '.join(q.name for q in info.questions)}")

@@ -1,0 +1,324 @@
+"""The one entry point for model calls: fallback chain, retries, cache, budgets, telemetry.
+
+    llm = build_llm(get_settings())
+    completion = llm.complete([Message("user", "Hello")], prompt=prompt.ref)
+
+Every call opens an OpenTelemetry span `chat {model}` with the GenAI attributes, logs one
+structured line, and calls the optional `on_call` hook (metrics live there).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from itertools import chain
+
+from opentelemetry import trace
+
+from ..config import Settings
+from .cache import ResponseCache, cache_key
+from .pricing import PriceTable, estimate_tokens
+from .providers import build_provider
+from .retry import RetryPolicy
+from .telemetry import log_call, span_error, span_request, span_response, tracer
+from .types import (
+    BudgetExceededError,
+    Completion,
+    LLMError,
+    Message,
+    PromptRef,
+    Provider,
+    ProviderError,
+    ProviderResponse,
+    ProviderUnavailableError,
+    Usage,
+)
+
+OnCall = Callable[[Completion, PromptRef | None], None]
+
+
+class LLMClient:
+    """Call a chain of providers with one retry policy, an optional cache and cost budgets."""
+
+    def __init__(
+        self,
+        providers: Sequence[Provider],
+        *,
+        prices: PriceTable | None = None,
+        retry: RetryPolicy | None = None,
+        cache: ResponseCache | None = None,
+        budget_per_request_usd: float | None = None,
+        budget_per_run_usd: float | None = None,
+        on_call: OnCall | None = None,
+    ) -> None:
+        if not providers:
+            raise ValueError("LLMClient needs at least one provider")
+        self.providers = list(providers)
+        self.prices = prices or PriceTable()
+        self.retry = retry or RetryPolicy()
+        self.cache = cache
+        self.budget_per_request_usd = budget_per_request_usd
+        self.budget_per_run_usd = budget_per_run_usd
+        self.on_call = on_call
+        self.spent_usd = 0.0
+        self.last_completion: Completion | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def provider(self) -> str:
+        """Return the primary provider's name."""
+        return self.providers[0].name
+
+    @property
+    def model(self) -> str:
+        """Return the primary provider's model."""
+        return self.providers[0].model
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        prompt: PromptRef | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+    ) -> Completion:
+        """Return the first successful answer along the provider chain.
+
+        Raises:
+            BudgetExceededError: Every provider would exceed a budget.
+            ProviderUnavailableError: Every provider failed (the message names each failure).
+
+        """
+        failures: list[tuple[Provider, LLMError]] = []
+        for provider in self.providers:
+            key = self._key(provider, messages, max_tokens, temperature)
+            hit = self._cached(key)
+            if hit is not None:
+                return self._record(hit, prompt)
+            try:
+                self._check_budget(provider, messages, max_tokens)
+                with tracer.start_as_current_span(f"chat {provider.model}") as span:
+                    span_request(span, provider, prompt)
+                    start = time.perf_counter()
+                    response = self.retry.call(
+                        partial(
+                            provider.complete,
+                            messages,
+                            max_tokens=max_tokens,
+                            temperature=temperature,
+                        )
+                    )
+                    completion = self._completion(provider, response, start)
+                    span_response(span, completion)
+            except (ProviderError, BudgetExceededError) as exc:
+                failures.append((provider, exc))
+                continue
+            self._store(key, completion)
+            return self._record(completion, prompt)
+        raise _all_failed(failures)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        prompt: PromptRef | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+    ) -> Generator[str, None, None]:
+        """Yield the answer in pieces; fall back only before the first piece arrives.
+
+        Usage and cost are recorded when the stream ends (see `last_completion`).
+
+        Raises:
+            BudgetExceededError: Every provider would exceed a budget.
+            ProviderUnavailableError: Every provider failed before answering.
+            LLMError: The stream broke after it had started.
+
+        """
+        failures: list[tuple[Provider, LLMError]] = []
+        for provider in self.providers:
+            key = self._key(provider, messages, max_tokens, temperature)
+            hit = self._cached(key)
+            if hit is not None:
+                yield hit.text
+                self._record(hit, prompt)
+                return
+            try:
+                self._check_budget(provider, messages, max_tokens)
+                opened = self._open_stream(provider, messages, max_tokens, temperature, prompt)
+            except (ProviderError, BudgetExceededError) as exc:
+                failures.append((provider, exc))
+                continue
+            yield from self._relay(provider, opened, key, prompt)
+            return
+        raise _all_failed(failures)
+
+    def _open_stream(
+        self,
+        provider: Provider,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        prompt: PromptRef | None,
+    ) -> _OpenStream:
+        """Start a traced stream, retrying until its first item arrives."""
+        span = tracer.start_span(f"chat {provider.model}")
+        span_request(span, provider, prompt)
+        start = time.perf_counter()
+        try:
+            first, rest = self.retry.call(
+                partial(_first_item, provider, messages, max_tokens, temperature)
+            )
+        except ProviderError as exc:
+            span_error(span, exc)
+            raise
+        return _OpenStream(span, start, chain([first], rest))
+
+    def _relay(
+        self, provider: Provider, opened: _OpenStream, key: str, prompt: PromptRef | None
+    ) -> Iterator[str]:
+        """Yield an open stream's text, then record its completion; always end the span."""
+        final: ProviderResponse | None = None
+        try:
+            for item in opened.items:
+                if isinstance(item, str):
+                    yield item
+                else:
+                    final = item
+        except ProviderError as exc:
+            span_error(opened.span, exc)
+            raise LLMError(f"stream from {provider.name} broke: {exc}") from exc
+        finally:
+            if final is None and opened.span.is_recording():
+                opened.span.end()  # the consumer stopped early
+        if final is None:  # pragma: no cover - every provider ends with a response
+            final = ProviderResponse("", provider.model, Usage(0, 0, estimated=True))
+        completion = self._completion(provider, final, opened.start)
+        span_response(opened.span, completion)
+        opened.span.end()
+        self._store(key, completion)
+        self._record(completion, prompt)
+
+    def _cached(self, key: str) -> Completion | None:
+        """Return the cached completion for `key`, timed as this call, or None."""
+        if self.cache is None:
+            return None
+        start = time.perf_counter()
+        hit = self.cache.get(key)
+        latency_ms = (time.perf_counter() - start) * 1000
+        return None if hit is None else replace(hit, latency_ms=latency_ms)
+
+    def _key(
+        self, provider: Provider, messages: Sequence[Message], max_tokens: int, temperature: float
+    ) -> str:
+        """Return the cache key of this request on `provider`."""
+        return cache_key(
+            provider.name,
+            provider.model,
+            messages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
+
+    def _check_budget(
+        self, provider: Provider, messages: Sequence[Message], max_tokens: int
+    ) -> None:
+        """Raise BudgetExceededError if this request could push a budget over its limit."""
+        input_tokens = sum(estimate_tokens(m.content) for m in messages)
+        estimate = self.prices.estimate(provider.model, input_tokens, max_tokens)
+        limit = self.budget_per_request_usd
+        if limit is not None and estimate > limit:
+            raise BudgetExceededError(
+                f"{provider.name}:{provider.model}: request may cost ${estimate:.6f}, "
+                f"over BUDGET_PER_REQUEST_USD=${limit}"
+            )
+        limit = self.budget_per_run_usd
+        if limit is not None and self.spent_usd + estimate > limit:
+            raise BudgetExceededError(
+                f"{provider.name}:{provider.model}: ${self.spent_usd:.6f} spent + "
+                f"${estimate:.6f} for this request is over BUDGET_PER_RUN_USD=${limit}"
+            )
+
+    def _completion(
+        self, provider: Provider, response: ProviderResponse, start: float
+    ) -> Completion:
+        """Add cost and latency to a provider's response."""
+        priced = provider.model if self.prices.lookup(provider.model) else response.model
+        return Completion(
+            text=response.text,
+            provider=provider.name,
+            model=response.model,
+            usage=response.usage,
+            cost_usd=self.prices.cost(priced, response.usage),
+            latency_ms=(time.perf_counter() - start) * 1000,
+            finish_reason=response.finish_reason,
+        )
+
+    def _store(self, key: str, completion: Completion) -> None:
+        """Keep `completion` in the cache when there is one."""
+        if self.cache is not None:
+            self.cache.put(key, completion)
+
+    def _record(self, completion: Completion, prompt: PromptRef | None) -> Completion:
+        """Account the cost, log one line, call the hook; return the completion."""
+        with self._lock:
+            if not completion.cached:
+                self.spent_usd += completion.cost_usd
+            self.last_completion = completion
+        log_call(completion, prompt)
+        if self.on_call is not None:
+            self.on_call(completion, prompt)
+        return completion
+
+
+@dataclass(frozen=True)
+class _OpenStream:
+    """A stream whose first item has arrived: its span, start time and items."""
+
+    span: trace.Span
+    start: float
+    items: Iterator[str | ProviderResponse]
+
+
+def _first_item(
+    provider: Provider, messages: Sequence[Message], max_tokens: int, temperature: float
+) -> tuple[str | ProviderResponse, Iterator[str | ProviderResponse]]:
+    """Start a stream and pull its first item, so that connection errors surface here."""
+    items = provider.stream(messages, max_tokens=max_tokens, temperature=temperature)
+    return next(items), items
+
+
+def _all_failed(failures: Sequence[tuple[Provider, LLMError]]) -> LLMError:
+    """Return the error to raise when no provider answered."""
+    detail = "; ".join(f"{p.name}:{p.model}: {exc}" for p, exc in failures)
+    if failures and all(isinstance(exc, BudgetExceededError) for _, exc in failures):
+        return BudgetExceededError(detail)
+    return ProviderUnavailableError(f"all providers failed: {detail}")
+
+
+def build_llm(settings: Settings, *, on_call: OnCall | None = None) -> LLMClient:
+    """Build the client from settings: the primary provider, then LLM_FALLBACKS in order."""
+    chain_spec: list[tuple[str, str]] = [(settings.llm_provider, settings.llm_model)]
+    chain_spec += [_split(item) for item in settings.llm_fallbacks]
+    return LLMClient(
+        [build_provider(name, model, settings) for name, model in chain_spec],
+        prices=PriceTable.load(settings.prices_file),
+        retry=RetryPolicy(
+            max_retries=settings.llm_max_retries,
+            min_wait_s=settings.llm_retry_min_wait_s,
+            max_wait_s=settings.llm_retry_max_wait_s,
+        ),
+        cache=ResponseCache(settings.llm_cache_dir) if settings.llm_cache_dir else None,
+        budget_per_request_usd=settings.budget_per_request_usd,
+        budget_per_run_usd=settings.budget_per_run_usd,
+        on_call=on_call,
+    )
+
+
+def _split(item: str) -> tuple[str, str]:
+    """Split `provider:model` (the model part may be empty or contain colons)."""
+    name, _, model = item.partition(":")
+    return name.strip(), model.strip()

@@ -1,0 +1,100 @@
+"""Plain data types shared by every model provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts for one call; `estimated` when the provider did not report them."""
+
+    input_tokens: int
+    output_tokens: int
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class PromptRef:
+    """Which prompt (name and version) produced a call, for traces and eval reports."""
+
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The result of one model call, with what it cost."""
+
+    text: str
+    provider: str
+    model: str
+    usage: Usage
+    cost_usd: float
+    latency_ms: float
+    cached: bool = False
+    finish_reason: str | None = None
+
+
+class LLMError(Exception):
+    """Base class for model-call failures a caller can handle."""
+
+
+class BudgetExceededError(LLMError):
+    """A per-request or per-run cost budget would be exceeded."""
+
+
+class ProviderUnavailableError(LLMError):
+    """Every provider in the chain failed."""
+
+
+class ProviderError(LLMError):
+    """One provider call failed; `retryable` says whether trying again may help."""
+
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class ProviderResponse:
+    """What a provider returns before the client adds cost, latency and caching."""
+
+    text: str
+    model: str
+    usage: Usage
+    finish_reason: str | None = None
+
+
+class Provider(Protocol):
+    """A model backend: offline, an OpenAI-compatible endpoint, or Anthropic."""
+
+    name: str
+    model: str
+
+    def complete(
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+    ) -> ProviderResponse:
+        """Return the whole answer to `messages`."""
+        ...
+
+    def stream(
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+    ) -> Iterator[str | ProviderResponse]:
+        """Yield text deltas, then one final `ProviderResponse` with the usage."""
+        ...

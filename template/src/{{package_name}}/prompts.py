@@ -1,0 +1,128 @@
+"""Versioned prompt files, loaded by name.
+
+A prompt lives in `prompts/<name>/v<N>.j2` inside this package (so it ships in the wheel).
+It is a Jinja2 template with two blocks; text outside them is ignored, so a file can carry a
+comment saying what changed in this version:
+
+    {# v2: ask for citations as [n]. #}
+    {% block system %}You answer only from the sources.{% endblock %}
+    {% block user %}Question: {{ question }}{% endblock %}
+
+The `system` block is optional, the `user` block is required. Variables are strict: a missing
+one is an error, not an empty string. Never edit a released version: add `v<N+1>.j2`, so that
+eval reports and traces (which record name and version) stay comparable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .llm.types import Message, PromptRef
+
+PROMPTS_DIR = Path(__file__).parent / "prompts"
+_VERSION_FILE = re.compile(r"^v(\d+)\.j2$")
+
+
+class PromptNotFoundError(LookupError):
+    """No prompt file matches the requested name or version."""
+
+
+class PromptRenderError(ValueError):
+    """A prompt could not be rendered (for example a variable is missing)."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One version of one prompt, ready to render into chat messages."""
+
+    name: str
+    version: str
+    path: Path
+    template: jinja2.Template
+
+    @property
+    def ref(self) -> PromptRef:
+        """Return the name and version, for spans and eval reports."""
+        return PromptRef(self.name, self.version)
+
+    def render(self, **variables: Any) -> list[Message]:
+        """Render the system (if any) and user blocks into messages.
+
+        Raises:
+            PromptRenderError: A variable the template uses was not given.
+
+        """
+        messages: list[Message] = []
+        for role in ("system", "user"):
+            block = self.template.blocks.get(role)
+            if block is None:
+                continue
+            try:
+                text = "".join(block(self.template.new_context(variables))).strip()
+            except jinja2.UndefinedError as exc:
+                raise PromptRenderError(f"prompt {self.name}@{self.version}: {exc}") from exc
+            messages.append(Message(role, text))
+        return messages
+
+
+@lru_cache(maxsize=8)
+def _environment(directory: Path) -> jinja2.Environment:
+    """Return a strict Jinja2 environment reading prompt files from `directory`."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(default=False, default_for_string=False),
+        keep_trailing_newline=True,
+    )
+
+
+def available_prompts(directory: Path = PROMPTS_DIR) -> dict[str, list[int]]:
+    """Return every prompt name with its versions, in ascending order."""
+    found: dict[str, list[int]] = {}
+    if not directory.is_dir():
+        return found
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        versions = sorted(
+            int(m.group(1)) for f in folder.iterdir() if (m := _VERSION_FILE.match(f.name))
+        )
+        if versions:
+            found[folder.name] = versions
+    return found
+
+
+def _parse_version(version: int | str) -> int:
+    """Accept 2, "2" or "v2"."""
+    text = str(version).strip().lower().removeprefix("v")
+    if not text.isdigit():
+        raise PromptNotFoundError(f"bad prompt version {version!r}; use a number like 2 or 'v2'")
+    return int(text)
+
+
+def load_prompt(
+    name: str, version: int | str | None = None, *, directory: Path = PROMPTS_DIR
+) -> Prompt:
+    """Load prompt `name` at `version` (2, "2" or "v2"), or its latest version when None.
+
+    Raises:
+        PromptNotFoundError: The name or version does not exist; the message lists what does.
+
+    """
+    catalogue = available_prompts(directory)
+    listing = (
+        ", ".join(f"{n} ({', '.join(f'v{v}' for v in vs)})" for n, vs in catalogue.items())
+        or "none"
+    )
+    if name not in catalogue:
+        raise PromptNotFoundError(f"no prompt named {name!r} in {directory}; available: {listing}")
+    number = catalogue[name][-1] if version is None else _parse_version(version)
+    if number not in catalogue[name]:
+        raise PromptNotFoundError(f"prompt {name!r} has no version v{number}; available: {listing}")
+    relative = f"{name}/v{number}.j2"
+    template = _environment(directory).get_template(relative)
+    return Prompt(name=name, version=f"v{number}", path=directory / relative, template=template)

@@ -1,0 +1,109 @@
+"""HTTP endpoints of the RAG app: ask a question, re-ingest the corpus, list the documents."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field, StringConstraints
+
+from ..config import Settings, get_settings
+from .documents import IngestError
+from .ingest import ingest_folder
+from .pipeline import RagPipeline
+from .settings import RagSettings, get_rag_settings
+from .store import StoreError, open_store
+
+router = APIRouter(tags=["rag"])
+
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class AskRequest(BaseModel):
+    """A question, and optionally how many chunks to retrieve."""
+
+    question: Question = Field(description="The question, 1 to 2000 characters.")
+    top_k: int | None = Field(default=None, ge=1, le=50)
+
+
+class CitationOut(BaseModel):
+    """A cited source."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    score: float
+
+
+class AskResponse(BaseModel):
+    """The answer with its citations, timings, usage and cost."""
+
+    answer: str
+    citations: list[CitationOut]
+    refused: bool
+    retrieval_ms: float
+    generation_ms: float
+    usage: dict[str, Any] | None
+    cost_usd: float
+    prompt_version: str
+
+
+class DocumentOut(BaseModel):
+    """An indexed source file."""
+
+    source: str
+    title: str
+    chunks: int
+
+
+@lru_cache(maxsize=1)
+def get_pipeline() -> RagPipeline:
+    """Return the process-wide pipeline (tests override this dependency)."""
+    return RagPipeline(get_settings(), get_rag_settings())
+
+
+Pipeline = Annotated[RagPipeline, Depends(get_pipeline)]
+
+
+@router.post("/ask", response_model=AskResponse)
+def ask(request: AskRequest, pipeline: Pipeline) -> dict[str, Any]:
+    """Answer a question from the indexed documents, with numbered citations."""
+    try:
+        return pipeline.ask(request.question, top_k=request.top_k).to_dict()
+    except StoreError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+@router.post("/ingest")
+def ingest(pipeline: Pipeline) -> dict[str, Any]:
+    """Bring the index up to date with the corpus folder (RAG_CORPUS_DIR)."""
+    try:
+        summary = ingest_folder(pipeline.rag.corpus_dir, pipeline.rag, embedder=pipeline.embedder)
+    except IngestError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except StoreError as exc:
+        raise HTTPException(503, str(exc)) from exc
+    return summary.to_dict()
+
+
+@router.get("/documents", response_model=list[DocumentOut])
+def documents(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """List the indexed source files and their chunk counts."""
+    try:
+        return [d.__dict__ for d in pipeline.store.documents()]
+    except StoreError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+def ready(settings: Settings, rag: RagSettings | None = None) -> bool:
+    """Tell whether the index exists and holds at least one chunk."""
+    try:
+        store = open_store(rag or get_rag_settings())
+    except StoreError:
+        return False
+    try:
+        return store.count_chunks() > 0
+    finally:
+        store.close()

@@ -1,0 +1,170 @@
+"""Answer a question from the index: retrieve, prompt, generate, check the citations.
+
+When retrieval finds nothing relevant the pipeline refuses without calling the model, so an
+out-of-scope question costs nothing. Citation numbers the model invents (`[7]` with three
+sources) are removed from the answer; the remaining ones map back to chunks and files.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import trace
+
+from ..config import Settings
+from ..llm.client import LLMClient, build_llm
+from ..llm.offline import REFUSAL
+from ..llm.types import Usage
+from ..observability import METRICS, record_llm_call
+from ..prompts import load_prompt
+from .embeddings import Embedder, get_embedder
+from .retrieval import Retriever, ScoredChunk
+from .settings import RagSettings
+from .store import Store, open_store
+
+PROMPT_NAME = "rag_answer"
+_CITATION = re.compile(r"\[(\d+)\]")
+
+tracer = trace.get_tracer(__name__)
+EMPTY_RETRIEVALS = METRICS.counter(
+    "rag_empty_retrievals", "Questions for which retrieval found no relevant chunk."
+)
+REFUSALS = METRICS.counter("rag_refusals", "Questions answered with a refusal.")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source the answer cites as `[n]`."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The pipeline's answer, with what it cost and how long each step took."""
+
+    text: str
+    citations: list[Citation]
+    refused: bool
+    retrieval_ms: float
+    generation_ms: float
+    usage: Usage | None = None
+    cost_usd: float = 0.0
+    prompt_version: str = ""
+    retrieved: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the answer as JSON-ready data."""
+        return {
+            "answer": self.text,
+            "citations": [c.__dict__ for c in self.citations],
+            "refused": self.refused,
+            "retrieval_ms": round(self.retrieval_ms, 2),
+            "generation_ms": round(self.generation_ms, 2),
+            "usage": self.usage.__dict__ if self.usage else None,
+            "cost_usd": self.cost_usd,
+            "prompt_version": self.prompt_version,
+        }
+
+
+def check_citations(text: str, sources: list[ScoredChunk]) -> tuple[str, list[Citation]]:
+    """Drop citation numbers that name no source; return the text and the cited sources."""
+    cited: dict[int, Citation] = {}
+
+    def keep(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= len(sources):
+            return ""
+        hit = sources[n - 1]
+        cited.setdefault(n, Citation(n, hit.chunk.id, hit.chunk.source, hit.chunk.title, hit.score))
+        return match.group(0)
+
+    cleaned = _CITATION.sub(keep, text)
+    cleaned = re.sub(r" +([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    return cleaned, sorted(cited.values(), key=lambda c: c.n)
+
+
+class RagPipeline:
+    """Retrieval-augmented answering over one index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        rag: RagSettings,
+        *,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        llm: LLMClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rag = rag
+        self._store = store
+        self.embedder = embedder or get_embedder()
+        self.llm = llm or build_llm(settings, on_call=record_llm_call)
+        self.prompt = load_prompt(PROMPT_NAME)
+
+    @property
+    def store(self) -> Store:
+        """Open the index on first use (a missing index is an `IndexMissingError`)."""
+        if self._store is None:
+            self._store = open_store(self.rag)
+        return self._store
+
+    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+        """Answer `question` from the index, citing sources, or refuse."""
+        version = f"{self.prompt.name}@{self.prompt.version}"
+        with tracer.start_as_current_span("rag.retrieve") as span:
+            started = time.perf_counter()
+            hits = Retriever(self.store, self.embedder, self.rag).retrieve(question, top_k=top_k)
+            retrieval_ms = (time.perf_counter() - started) * 1000
+            span.set_attribute("rag.retrieval.mode", self.rag.retrieval)
+            span.set_attribute("rag.retrieval.hits", len(hits))
+        retrieved = [
+            Citation(n, h.chunk.id, h.chunk.source, h.chunk.title, h.score)
+            for n, h in enumerate(hits, start=1)
+        ]
+        if not hits:
+            EMPTY_RETRIEVALS.inc()
+            REFUSALS.inc()
+            return Answer(REFUSAL, [], True, retrieval_ms, 0.0, prompt_version=version)
+        with tracer.start_as_current_span("rag.generate") as span:
+            span.set_attribute("gen_ai.prompt.name", self.prompt.name)
+            span.set_attribute("gen_ai.prompt.version", str(self.prompt.version))
+            messages = self.prompt.render(
+                question=question,
+                sources=[
+                    {"n": n, "title": h.chunk.title, "text": h.chunk.text}
+                    for n, h in enumerate(hits, start=1)
+                ],
+            )
+            started = time.perf_counter()
+            completion = self.llm.complete(messages, prompt=self.prompt.ref)
+            generation_ms = (time.perf_counter() - started) * 1000
+        text, citations = check_citations(completion.text, hits)
+        refused = text.strip() == REFUSAL
+        if refused:
+            REFUSALS.inc()
+        return Answer(
+            text=text,
+            citations=[] if refused else citations,
+            refused=refused,
+            retrieval_ms=retrieval_ms,
+            generation_ms=generation_ms,
+            usage=completion.usage,
+            cost_usd=completion.cost_usd,
+            prompt_version=version,
+            retrieved=retrieved,
+        )
+
+    def close(self) -> None:
+        """Close the index connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,163 @@
+"""The index interface shared by the embedded SQLite store and the PostgreSQL + pgvector store.
+
+`open_store(settings)` picks the backend from `RAG_STORE_URL`: `sqlite:///path` (the default,
+a single file that needs no server) or `postgresql://…` (pgvector, for more than one machine).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .chunking import Chunk
+from .embeddings import Vectors
+from .settings import INGEST_COMMAND, RagSettings
+
+_STOPWORD_TEXT = """
+a about above after all also am an and any are as at be been before being below between both
+but by can could did do does doing down during each few for from further had has have having
+he her here hers him his how i if in into is it its itself just me more most my no nor not now
+of off on once only or other our ours out over own same she should so some such than that the
+their theirs them then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours tell please
+explain describe give show
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+class StoreError(Exception):
+    """The index cannot be used; the message says what to do."""
+
+
+class IndexMissingError(StoreError):
+    """There is no index yet."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"No index at {where}. Build it with `{INGEST_COMMAND}`.")
+
+
+class IndexCorruptError(StoreError):
+    """The index exists but cannot be read."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(
+            f"The index at {where} is unreadable ({detail}). "
+            f"Rebuild it with `{INGEST_COMMAND} --rebuild`."
+        )
+
+
+class IngestLockedError(StoreError):
+    """Another ingest holds the index lock."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"Another ingest is writing to {where}; wait for it to finish "
+            "(or raise RAG_LOCK_TIMEOUT_S) and try again."
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk id found by a search, with the backend's score (higher is better)."""
+
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed source file."""
+
+    source: str
+    title: str
+    chunks: int
+    fingerprint: str
+
+
+class Store(Protocol):
+    """What ingest and retrieval need from an index backend."""
+
+    where: str
+
+    def ingest_lock(self, timeout_s: float) -> AbstractContextManager[None]:
+        """Hold the exclusive writer lock, or raise `IngestLockedError` after `timeout_s`."""
+        ...
+
+    def fingerprints(self) -> dict[str, str]:
+        """Return the fingerprint of every indexed source."""
+        ...
+
+    def replace_document(
+        self, info: DocumentInfo, chunks: Sequence[Chunk], vectors: Vectors
+    ) -> int:
+        """Store a document's chunks in place of its old ones; return how many were removed."""
+        ...
+
+    def delete_documents(self, sources: Sequence[str]) -> int:
+        """Remove documents and their chunks; return how many chunks were removed."""
+        ...
+
+    def clear(self) -> None:
+        """Remove everything from the index."""
+        ...
+
+    def search_lexical(self, query: str, k: int) -> list[Hit]:
+        """Return up to `k` chunks by BM25-style relevance to the query's terms."""
+        ...
+
+    def search_dense(self, vector: Vectors, k: int) -> list[Hit]:
+        """Return up to `k` chunks by cosine similarity to a normalised query vector."""
+        ...
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """Return the chunks with these ids, in the same order (unknown ids are left out)."""
+        ...
+
+    def documents(self) -> list[DocumentInfo]:
+        """List the indexed documents, by source."""
+        ...
+
+    def count_chunks(self) -> int:
+        """Return how many chunks the index holds."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def lexical_terms(query: str) -> list[str]:
+    """Return the distinct lower-case content words of a query (stopwords dropped)."""
+    words = re.findall(r"\w+", query.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
+
+
+def open_store(settings: RagSettings, *, create: bool = False) -> Store:
+    """Open the index named by `RAG_STORE_URL`.
+
+    Args:
+        settings: RAG settings.
+        create: create an empty index if there is none (ingest); otherwise a missing index is
+            an `IndexMissingError`.
+
+    """
+    url = settings.store_url
+    if url.startswith("sqlite:///"):
+        from .sqlite_store import SQLiteStore
+
+        return SQLiteStore(Path(url.removeprefix("sqlite:///")), create=create)
+    if url.startswith(("postgresql://", "postgres://")):
+        from .pgvector_store import PgVectorStore
+
+        return PgVectorStore(url, create=create)
+    raise StoreError(f"RAG_STORE_URL={url!r} is not supported; use sqlite:///… or postgresql://…")
+
+
+def iter_batches(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """Yield slices of at most `size` items (SQL parameter lists stay small)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,1 @@
+"""Fake model servers that speak the real OpenAI and Anthropic wire formats."""

@@ -1,0 +1,48 @@
+"""The answer combinations the template tests render, in one place.
+
+Options that change which files exist or which dependencies install (the vector store, the
+provider, the license) are multiplied where they interact; the independent ones (chunking,
+retrieval mode, Python version) are cycled through the same renders, as cookiecutter-data-science
+does, so every value is rendered at least once without a combinatorial explosion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROJECT_NAME = "my-rag"
+
+# name -> answers (on top of copier's defaults and PROJECT_NAME)
+RENDER_MATRIX: dict[str, dict[str, Any]] = {
+    "rag-default": {},
+    "rag-pgvector-openai": {
+        "vector_store": "pgvector",
+        "llm_provider": "openai",
+        "chunking_strategy": "fixed",
+        "retrieval_mode": "bm25",
+        "license": "Proprietary",
+        "python_version": "3.12",
+    },
+    "rag-sqlite-anthropic": {
+        "llm_provider": "anthropic",
+        "retrieval_mode": "dense",
+        "license": "Apache-2.0",
+        "python_version": "3.13",
+    },
+    "rag-pgvector-offline": {
+        "vector_store": "pgvector",
+        "license": "BSD-3-Clause",
+    },
+}
+
+# The slow tier installs and runs these (Python 3.11 is the one interpreter on CI machines, so
+# the slow renders pin it; the fast tier still renders the other versions).
+SLOW_MATRIX: dict[str, dict[str, Any]] = {
+    "rag-default": RENDER_MATRIX["rag-default"],
+    "rag-pgvector-openai": {**RENDER_MATRIX["rag-pgvector-openai"], "python_version": "3.11"},
+}
+
+
+def answers(name: str, matrix: dict[str, dict[str, Any]] = RENDER_MATRIX) -> dict[str, Any]:
+    """Return the full answers for one named combination."""
+    return {"project_name": PROJECT_NAME, **matrix[name]}

@@ -1,0 +1,133 @@
+"""Slow tier: each generated project installs and passes its own checks, offline.
+
+For every combination in SLOW_MATRIX this renders a project, runs the install command its
+README gives, then its own test suite, linters, strict type check, eval gate, pre-commit hooks
+and actionlint, exactly as a newcomer (and the project's CI) would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_copie.plugin import Copie
+
+from tests.matrix import SLOW_MATRIX, answers
+
+pytestmark = pytest.mark.slow
+
+INSTALL = "uv sync --all-extras"
+TEST = "uv run pytest"
+
+
+@dataclass
+class Project:
+    """A generated, installed project and the environment to run its commands in."""
+
+    name: str
+    path: Path
+    env: dict[str, str]
+
+    def run(self, *cmd: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run a command in the project; fail the test with its output if it fails."""
+        proc = subprocess.run(
+            cmd,
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if proc.returncode != 0:
+            pytest.fail(
+                f"[{self.name}] `{' '.join(cmd)}` exited {proc.returncode}\n"
+                f"--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}",
+                pytrace=False,
+            )
+        return proc
+
+
+def _project_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env.update(
+        # One uv cache shared by every generated project (and by later runs).
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_NO_PROGRESS="1",
+        GIT_AUTHOR_NAME="Template Test",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Template Test",
+        GIT_COMMITTER_EMAIL="test@example.com",
+        NO_COLOR="1",
+    )
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    return env
+
+
+@pytest.fixture(scope="session", params=sorted(SLOW_MATRIX))
+def project(
+    request: pytest.FixtureRequest, copie_session: Copie, tmp_path_factory: pytest.TempPathFactory
+) -> Project:
+    name: str = request.param
+    result = copie_session.copy(extra_answers=answers(name, SLOW_MATRIX))
+    assert result.exception is None, result.exception
+    assert result.project_dir is not None
+    proj = Project(name, result.project_dir, _project_env(tmp_path_factory.mktemp("home")))
+    readme = (proj.path / "README.md").read_text()
+    assert INSTALL in readme and TEST in readme, "README must give the install and test commands"
+    proj.run("git", "init", "-q", "-b", "main")
+    proj.run("git", "add", "-A")
+    proj.run("git", "commit", "-qm", "Initial commit")
+    proj.run(*INSTALL.split())
+    return proj
+
+
+def test_own_test_suite_passes(project: Project) -> None:
+    """The README's test command passes, coverage gate included."""
+    project.run(*TEST.split(), "-q", "-p", "no:cacheprovider")
+
+
+def test_lint_and_format_are_clean(project: Project) -> None:
+    """Ruff finds nothing and formatting leaves no diff."""
+    project.run("uv", "run", "ruff", "check", ".")
+    project.run("uv", "run", "ruff", "format", "--check", ".")
+
+
+def test_strict_type_check_passes(project: Project) -> None:
+    """mypy --strict (configured in pyproject.toml) is clean."""
+    project.run("uv", "run", "mypy")
+
+
+def test_eval_gate_passes_against_committed_baseline(project: Project) -> None:
+    """The offline evals run and do not regress beyond tolerance against the baseline."""
+    proc = project.run("make", "eval")
+    assert (project.path / "reports" / "eval.json").exists(), proc.stdout
+    assert (project.path / "reports" / "eval.md").exists()
+
+
+def test_pre_commit_hooks_pass_on_all_files(project: Project) -> None:
+    """Every pre-commit hook installs from PyPI and passes on the fresh project."""
+    pre_commit = shutil.which("pre-commit")
+    assert pre_commit, "pre-commit must be installed with the test extras"
+    project.run(pre_commit, "run", "--all-files", "--show-diff-on-failure", timeout=900)
+
+
+def test_workflows_are_valid_per_actionlint(project: Project) -> None:
+    """GitHub Actions workflows pass actionlint."""
+    actionlint = shutil.which("actionlint")
+    assert actionlint, "actionlint must be installed with the test extras"
+    workflows = sorted(str(p) for p in (project.path / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    project.run(actionlint, *workflows)
+
+
+def test_pgvector_path_passes_against_real_postgres(project: Project) -> None:
+    """The pgvector store works against a real PostgreSQL + pgvector started by pgserver."""
+    proc = project.run(*TEST.split(), "-q", "-p", "no:cacheprovider", "-m", "pgvector", "--no-cov")
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary, summary

@@ -1,0 +1,95 @@
+"""Fast tier: every answer combination renders to the expected, well-formed file set."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pytest_copie.plugin import Copie
+
+from tests.manifests import expected_files, rendered_files
+from tests.matrix import RENDER_MATRIX, answers
+
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
+# The app's own prompt templates are Jinja on purpose (rendered at run time, not by copier).
+JINJA_ON_PURPOSE = (".j2",)
+
+
+@pytest.fixture(scope="module", params=sorted(RENDER_MATRIX))
+def rendered(request: pytest.FixtureRequest, copie_session: Copie) -> tuple[str, Path]:
+    name: str = request.param
+    result = copie_session.copy(extra_answers=answers(name))
+    assert result.exception is None, result.exception
+    assert result.project_dir is not None
+    return name, result.project_dir
+
+
+def test_file_set_is_exactly_the_expected_one(rendered: tuple[str, Path]) -> None:
+    """It writes exactly the files listed in tests/manifests for that combination."""
+    name, project = rendered
+    actual = rendered_files(project)
+    expected = expected_files(name)
+    missing, extra = sorted(expected - actual), sorted(actual - expected)
+    assert not missing and not extra, (
+        f"{name}: missing {missing}, unexpected {extra}; "
+        "if intended, run `python -m tests.manifests` and review the diff"
+    )
+
+
+def test_no_leftover_jinja(rendered: tuple[str, Path]) -> None:
+    """No file or path keeps an unrendered Jinja marker."""
+    _, project = rendered
+    offenders = []
+    for rel in rendered_files(project):
+        if LEFTOVER_JINJA.search(rel) or rel.endswith(".jinja"):
+            offenders.append(rel)
+            continue
+        if rel.endswith(JINJA_ON_PURPOSE):
+            continue
+        text = (project / rel).read_text(encoding="utf-8", errors="replace")
+        if LEFTOVER_JINJA.search(text):
+            offenders.append(rel)
+    assert offenders == []
+
+
+def _parse(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in {".yml", ".yaml"}:
+        return yaml.safe_load(text)
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    if path.suffix == ".json":
+        return json.loads(text)
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return None
+
+
+def test_structured_files_parse(rendered: tuple[str, Path]) -> None:
+    """Every YAML, TOML, JSON and JSONL file parses."""
+    _, project = rendered
+    parsed = [rel for rel in rendered_files(project) if _parse(project / rel) is not None]
+    assert "pyproject.toml" in parsed
+    assert ".copier-answers.yml" in parsed
+
+
+def test_answers_reach_the_project(rendered: tuple[str, Path]) -> None:
+    """The answers are recorded for updates and shape the package metadata."""
+    name, project = rendered
+    wanted = answers(name)
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    for key, value in wanted.items():
+        assert recorded[key] == value
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["name"] == "my-rag"
+    assert meta["requires-python"] == f">={recorded['python_version']}"
+    deps = " ".join(meta["dependencies"])
+    assert ("psycopg" in deps) == (recorded["vector_store"] == "pgvector")
+    assert (project / "LICENSE").exists() == (recorded["license"] != "Proprietary")
+    env_example = (project / ".env.example").read_text()
+    assert f"LLM_PROVIDER={recorded['llm_provider']}" in env_example
