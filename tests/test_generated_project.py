@@ -89,7 +89,7 @@ def project(
 
 def test_own_test_suite_passes(project: Project) -> None:
     """The README's test command passes, coverage gate included."""
-    project.run(*TEST.split(), "-q", "-p", "no:cacheprovider")
+    project.run(*TEST.split(), "-q")
 
 
 def test_lint_and_format_are_clean(project: Project) -> None:
@@ -128,6 +128,6 @@ def test_workflows_are_valid_per_actionlint(project: Project) -> None:
 
 def test_pgvector_path_passes_against_real_postgres(project: Project) -> None:
     """The pgvector store works against a real PostgreSQL + pgvector started by pgserver."""
-    proc = project.run(*TEST.split(), "-q", "-p", "no:cacheprovider", "-m", "pgvector", "--no-cov")
+    proc = project.run(*TEST.split(), "-q", "-m", "pgvector", "--no-cov")
     summary = proc.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, summary

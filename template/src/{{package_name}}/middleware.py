@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -10,7 +11,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from opentelemetry import propagate
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +41,7 @@ _ERROR_TYPES = {
     503: "unavailable",
 }
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PROBE_PATHS = {"/healthz", "/readyz", "/metrics"}  # access-logged at DEBUG when they succeed
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
@@ -122,6 +124,8 @@ class RequestContextMiddleware:
                 span.update_name(f"{scope['method']} {route}")
                 span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", exchange.status)
+                if exchange.status >= 500:
+                    span.set_status(StatusCode.ERROR)
                 self._record(scope, route, exchange.status, time.perf_counter() - started_at)
                 reset_request_id(token)
 
@@ -165,12 +169,17 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _record(scope: Scope, route: str, status: int, seconds: float) -> None:
-        """Count the request, observe its latency and write the access-log line."""
+        """Count the request, observe its latency and write the access-log line.
+
+        Successful probes (health, readiness, scrapes) are logged at DEBUG, to keep INFO quiet.
+        """
         method = scope["method"]
         METRICS.requests.labels(method=method, route=route, status=str(status)).inc()
         METRICS.request_latency.labels(method=method, route=route).observe(seconds)
         client = scope.get("client")
-        access_logger.info(
+        quiet = scope["path"] in _PROBE_PATHS and status < 400
+        access_logger.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %d %.1fms",
             method,
             scope["path"],
