@@ -193,7 +193,7 @@ def prepare_corpus() -> tuple[Path, list[Query], dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------------
 # The rag-app's algorithms (same as template/src/{{package_name}}/rag/): Markdown parsing,
-# heading chunking (title = document title › heading path, <= CHUNK_SIZE words), FTS5 BM25,
+# heading chunking (title = document title, then heading path, <= CHUNK_SIZE words), FTS5 BM25,
 # dense embeddings, reciprocal rank fusion, best chunk per document.
 
 
@@ -211,6 +211,7 @@ class Chunk:
         return f"{self.title}\n{self.text}"
 
 
+TITLE_SEPARATOR = " \u203a "  # the rag-app's chunking.TITLE_SEPARATOR
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -250,7 +251,7 @@ def chunk_heading(name: str, text: str, size: int = CHUNK_SIZE) -> list[Chunk]:
     doc_title = next((h[0] for h, _ in blocks if h), Path(name).stem)
     chunks: list[Chunk] = []
     for headings, section in groupby(blocks, key=lambda b: b[0]):
-        title = " › ".join([doc_title, *(h for h in headings if h != doc_title)])
+        title = TITLE_SEPARATOR.join([doc_title, *(h for h in headings if h != doc_title)])
         current: list[str] = []
         for _, body in section:
             words = body.split()
@@ -289,15 +290,15 @@ def rrf(*rankings: Sequence[int], k: int = RRF_K, weights: Sequence[float] = ())
 
 
 # The rag-app's `store.STOPWORDS` (template/src/{{package_name}}/rag/store.py).
-STOPWORDS = frozenset(
-    """a about above after all also am an and any are as at be been before being below between
+_STOPWORD_TEXT = """
+    a about above after all also am an and any are as at be been before being below between
     both but by can could did do does doing down during each few for from further had has have
     having he her here hers him his how i if in into is it its itself just me more most my no nor
     not now of off on once only or other our ours out over own same she should so some such than
     that the their theirs them then there these they this those through to too under until up
     very was we were what when where which while who whom why will with would you your yours
-    tell please explain describe give show""".split()
-)
+    tell please explain describe give show"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 class Fts5:
@@ -342,7 +343,7 @@ class Dense:
 
 
 def wordllama_embedder() -> Callable[[list[str]], np.ndarray]:
-    """Load WordLlama's packaged 256-d weights and tokenizer directly (its loader would download)."""
+    """Load the 256-d weights and tokenizer packaged in `wordllama` (its own loader downloads)."""
     import wordllama
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
@@ -614,7 +615,7 @@ Path(out).write_text(json.dumps(result))
 
 
 def prepare_project(project: Path) -> tuple[Path, str]:
-    """Render and sync a rag-app at `project` unless it exists; return its venv python and package."""
+    """Render and sync a rag-app at `project` if missing; return its venv python and package."""
     if not project.exists():
         copier = HERE.parent / ".venv/bin/copier"
         command = [str(copier)] if copier.exists() else ["uvx", "copier"]
@@ -670,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--project",
         type=Path,
-        help="also measure a generated rag-app here (rendered from this repo and synced if missing)",
+        help="also measure a generated rag-app here (rendered and synced if missing)",
     )
     args = parser.parse_args(argv)
     logging.getLogger("bm25s").setLevel(logging.WARNING)

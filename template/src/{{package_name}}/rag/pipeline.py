@@ -17,7 +17,7 @@ from opentelemetry import trace
 from ..config import Settings
 from ..llm.client import LLMClient, build_llm
 from ..llm.offline import REFUSAL
-from ..llm.types import Usage
+from ..llm.types import Completion, Usage
 from ..observability import METRICS, record_llm_call
 from ..prompts import load_prompt
 from .embeddings import Embedder, get_embedder
@@ -126,27 +126,13 @@ class RagPipeline:
             retrieval_ms = (time.perf_counter() - started) * 1000
             span.set_attribute("rag.retrieval.mode", self.rag.retrieval)
             span.set_attribute("rag.retrieval.hits", len(hits))
-        retrieved = [
-            Citation(n, h.chunk.id, h.chunk.source, h.chunk.title, h.score)
-            for n, h in enumerate(hits, start=1)
-        ]
         if not hits:
             EMPTY_RETRIEVALS.inc()
             REFUSALS.inc()
             return Answer(REFUSAL, [], True, retrieval_ms, 0.0, prompt_version=version)
-        with tracer.start_as_current_span("rag.generate") as span:
-            span.set_attribute("gen_ai.prompt.name", self.prompt.name)
-            span.set_attribute("gen_ai.prompt.version", str(self.prompt.version))
-            messages = self.prompt.render(
-                question=question,
-                sources=[
-                    {"n": n, "title": h.chunk.title, "text": h.chunk.text}
-                    for n, h in enumerate(hits, start=1)
-                ],
-            )
-            started = time.perf_counter()
-            completion = self.llm.complete(messages, prompt=self.prompt.ref)
-            generation_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        completion = self._generate(question, hits)
+        generation_ms = (time.perf_counter() - started) * 1000
         text, citations = check_citations(completion.text, hits)
         refused = text.strip() == REFUSAL
         if refused:
@@ -160,8 +146,25 @@ class RagPipeline:
             usage=completion.usage,
             cost_usd=completion.cost_usd,
             prompt_version=version,
-            retrieved=retrieved,
+            retrieved=[
+                Citation(n, h.chunk.id, h.chunk.source, h.chunk.title, h.score)
+                for n, h in enumerate(hits, start=1)
+            ],
         )
+
+    def _generate(self, question: str, hits: list[ScoredChunk]) -> Completion:
+        """Render the grounded prompt with numbered sources and call the model."""
+        with tracer.start_as_current_span("rag.generate") as span:
+            span.set_attribute("gen_ai.prompt.name", self.prompt.name)
+            span.set_attribute("gen_ai.prompt.version", self.prompt.version)
+            messages = self.prompt.render(
+                question=question,
+                sources=[
+                    {"n": n, "title": h.chunk.title, "text": h.chunk.text}
+                    for n, h in enumerate(hits, start=1)
+                ],
+            )
+            return self.llm.complete(messages, prompt=self.prompt.ref)
 
     def close(self) -> None:
         """Close the index connection."""

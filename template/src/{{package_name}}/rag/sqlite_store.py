@@ -69,6 +69,8 @@ class SQLiteStore:
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchone()
         except sqlite3.DatabaseError as exc:
+            if "no such table" in str(exc):  # an empty file: nothing was ever ingested
+                raise IndexMissingError(self.where) from exc
             raise IndexCorruptError(self.where, str(exc)) from exc
         if version is None or version[0] != SCHEMA_VERSION:
             raise IndexCorruptError(self.where, f"unknown schema version {version}")
