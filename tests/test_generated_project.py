@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,9 +54,27 @@ class Project:
         return proc
 
 
-def _project_env(home: Path) -> dict[str, str]:
+def _tool(name: str) -> str:
+    """Return the path of a tool installed with the test extras (beside this Python, or on PATH)."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    assert found, f"{name} must be installed with the test extras: pip install -e '.[test]'"
+    return found
+
+
+def _traversable(path: Path) -> None:
+    """Let other users reach `path`: pgserver runs PostgreSQL as its own user when run as root."""
+    for part in [path, *path.parents]:
+        if part == Path(part.anchor):
+            break
+        part.chmod(part.stat().st_mode | 0o055)
+
+
+def _project_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     env.update(
+        # The tools installed with the test extras (uv, pre-commit, actionlint) come first.
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         # One uv cache shared by every generated project (and by later runs).
         UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
         UV_PYTHON_DOWNLOADS="never",
@@ -64,20 +84,21 @@ def _project_env(home: Path) -> dict[str, str]:
         GIT_COMMITTER_NAME="Template Test",
         GIT_COMMITTER_EMAIL="test@example.com",
         NO_COLOR="1",
+        # The project's own pytest would otherwise share (and re-lock to 0700) our basetemp.
+        TMPDIR=tempfile.mkdtemp(prefix="aieng-project-tmp-"),
     )
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     return env
 
 
 @pytest.fixture(scope="session", params=sorted(SLOW_MATRIX))
-def project(
-    request: pytest.FixtureRequest, copie_session: Copie, tmp_path_factory: pytest.TempPathFactory
-) -> Project:
+def project(request: pytest.FixtureRequest, copie_session: Copie) -> Project:
     name: str = request.param
     result = copie_session.copy(extra_answers=answers(name, SLOW_MATRIX))
     assert result.exception is None, result.exception
     assert result.project_dir is not None
-    proj = Project(name, result.project_dir, _project_env(tmp_path_factory.mktemp("home")))
+    proj = Project(name, result.project_dir, _project_env())
+    _traversable(proj.path)
     readme = (proj.path / "README.md").read_text()
     assert INSTALL in readme and TEST in readme, "README must give the install and test commands"
     proj.run("git", "init", "-q", "-b", "main")
@@ -112,18 +133,14 @@ def test_eval_gate_passes_against_committed_baseline(project: Project) -> None:
 
 def test_pre_commit_hooks_pass_on_all_files(project: Project) -> None:
     """Every pre-commit hook installs from PyPI and passes on the fresh project."""
-    pre_commit = shutil.which("pre-commit")
-    assert pre_commit, "pre-commit must be installed with the test extras"
-    project.run(pre_commit, "run", "--all-files", "--show-diff-on-failure", timeout=900)
+    project.run(_tool("pre-commit"), "run", "--all-files", "--show-diff-on-failure", timeout=900)
 
 
 def test_workflows_are_valid_per_actionlint(project: Project) -> None:
     """GitHub Actions workflows pass actionlint."""
-    actionlint = shutil.which("actionlint")
-    assert actionlint, "actionlint must be installed with the test extras"
     workflows = sorted(str(p) for p in (project.path / ".github" / "workflows").glob("*.yml"))
     assert workflows
-    project.run(actionlint, *workflows)
+    project.run(_tool("actionlint"), *workflows)
 
 
 def test_pgvector_path_passes_against_real_postgres(project: Project) -> None:
