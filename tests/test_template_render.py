@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,34 @@ def test_answers_reach_the_project(rendered: tuple[str, Path]) -> None:
     assert (project / "LICENSE").exists() == (recorded["license"] != "Proprietary")
     env_example = (project / ".env.example").read_text()
     assert f"LLM_PROVIDER={recorded['llm_provider']}" in env_example
+
+
+def test_plain_copier_cli_renders_from_a_clone(tmp_path: Path) -> None:
+    """`copier copy <clone> DEST` (no aieng) renders a project that records its template commit."""
+    clone = tmp_path / "aieng-clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    copier = Path(sys.executable).parent / "copier"
+    dest = tmp_path / "my-rag"
+    proc = subprocess.run(
+        [
+            str(copier),
+            "copy",
+            "--defaults",
+            "--quiet",
+            "-d",
+            "project_name=my-rag",
+            str(clone),
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    head = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert recorded["_src_path"] == str(clone)
+    assert head.startswith(recorded["_commit"].rsplit("g", 1)[-1]) or recorded["_commit"] == head
+    assert (dest / "pyproject.toml").exists()
