@@ -95,8 +95,8 @@ def _resolve_name(name: str | None, dest: Path | None, data: Mapping[str, str]) 
     return validate(chosen)
 
 
-def _interactive(defaults: bool) -> bool:
-    """Return whether copier may prompt: not ``defaults`` and both stdin and stdout a TTY."""
+def can_prompt(defaults: bool) -> bool:
+    """Return whether questions may be asked: not ``defaults``, and stdin and stdout a TTY."""
     return not defaults and sys.stdin.isatty() and sys.stdout.isatty()
 
 
@@ -151,7 +151,7 @@ def create_project(
     target = Path(os.path.abspath(dest_path))
     with _files.staging(target, sibling=not pretend) as stage:
         rendered = stage / target.name
-        result = _render.render(source, rendered, answers, defaults=not _interactive(defaults))
+        result = _render.render(source, rendered, answers, defaults=not can_prompt(defaults))
         project = Project(
             name=project_name,
             kind=found.name,

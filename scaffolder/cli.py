@@ -5,7 +5,6 @@ it) is imported inside the commands so that ``aieng --help`` stays instant.
 """
 
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,8 +98,8 @@ def new(
         from scaffolder._questions import parse_data
 
         answers = parse_data(data)
-        interactive = not defaults and sys.stdin.isatty() and sys.stdout.isatty()
-        if name is None and dest is None and "project_name" not in answers and interactive:
+        unnamed = name is None and dest is None and "project_name" not in answers
+        if unnamed and api.can_prompt(defaults):
             name = _prompt_name()
         project = api.create_project(
             kind,

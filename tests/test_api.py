@@ -1,5 +1,6 @@
 """The plain-Python API: kinds, create_project against temp dirs, and clean failure."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,15 @@ def test_create_project_reports_what_it_wrote(tmp_path: Path) -> None:
     assert all((tmp_path / "my-rag" / name).is_file() for name in project.files)
     assert project.answers["project_name"] == "my-rag"
     assert "cd " in project.next_steps
+
+
+def test_quotes_and_backslashes_in_answers_keep_pyproject_valid(tmp_path: Path) -> None:
+    """Answers are escaped where they land in TOML strings, and read back unchanged."""
+    answers = {"author_name": 'Ada "The" Lovelace \\ Jr', "description": 'Says "hi" \\o/'}
+    api.create_project("rag-app", tmp_path / "my-rag", data=answers, git=False, defaults=True)
+    pyproject = tomllib.loads((tmp_path / "my-rag" / "pyproject.toml").read_text())
+    assert pyproject["project"]["authors"][0]["name"] == answers["author_name"]
+    assert pyproject["project"]["description"] == answers["description"]
 
 
 def test_create_project_pretend_writes_nothing(tmp_path: Path) -> None:

@@ -147,39 +147,28 @@ def test_validator_error_from_copier_is_one_line(aieng: Invoke, workdir: Path) -
     assert snapshot(workdir) == {}
 
 
-def test_dest_is_a_file(aieng: Invoke, workdir: Path) -> None:
-    """A DEST that is a file exits 1 and leaves the file alone."""
-    (workdir / "x").write_text("keep\n")
-    result = aieng("new", "rag-app", "x", "--no-git")
-    assert (result.exit_code, error_line(result)) == (
-        1,
-        "Error: x is a file; choose a directory path for the project.",
-    )
-    assert snapshot(workdir) == {"x": b"keep\n"}
+DEST_FAILURES = {
+    "a file": ({"x": "keep\n"}, "x", "x is a file; choose a directory path for the project."),
+    "under a file": ({"f": "keep\n"}, "f/x", "f is a file, so f/x cannot be created in it."),
+    "not empty": (
+        {"x/notes.txt": "mine\n"},
+        "x",
+        "x is not empty; choose a new directory, or pass --force to add the project's files to it.",
+    ),
+}
 
 
-def test_dest_under_a_file(aieng: Invoke, workdir: Path) -> None:
-    """A DEST whose parent is a file exits 1 and writes nothing."""
-    (workdir / "f").write_text("keep\n")
-    result = aieng("new", "rag-app", "f/x", "--no-git")
-    assert (result.exit_code, error_line(result)) == (
-        1,
-        "Error: f is a file, so f/x cannot be created in it.",
-    )
-    assert snapshot(workdir) == {"f": b"keep\n"}
-
-
-def test_dest_not_empty_without_force(aieng: Invoke, workdir: Path) -> None:
-    """A non-empty DEST without --force exits 1 and is left as it was."""
-    (workdir / "x").mkdir()
-    (workdir / "x" / "notes.txt").write_text("mine\n")
-    result = aieng("new", "rag-app", "x", "--no-git")
-    assert (result.exit_code, error_line(result)) == (
-        1,
-        "Error: x is not empty; choose a new directory, or pass --force to add the project's "
-        "files to it.",
-    )
-    assert snapshot(workdir) == {"x": None, "x/notes.txt": b"mine\n"}
+@pytest.mark.parametrize("case", sorted(DEST_FAILURES))
+def test_unusable_dest_exits_1_and_is_left_alone(aieng: Invoke, workdir: Path, case: str) -> None:
+    """A DEST that cannot take the project exits 1 with one line and stays as it was."""
+    files, dest, message = DEST_FAILURES[case]
+    for name, text in files.items():
+        (workdir / name).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / name).write_text(text)
+    before = snapshot(workdir)
+    result = aieng("new", "rag-app", dest, "--no-git")
+    assert (result.exit_code, error_line(result)) == (1, f"Error: {message}")
+    assert snapshot(workdir) == before
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")

@@ -6,15 +6,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ProviderName = Literal["offline", "openai", "anthropic"]
 PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
-    """Application settings; every field maps to an upper-case environment variable."""
+    """Application settings; every field maps to an upper-case environment variable.
+
+    API keys are `SecretStr`: they print as `**********` in reprs, logs and tracebacks.
+    """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -24,9 +28,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Providers tried in order when the primary fails, as provider[:model].",
     )
-    openai_api_key: str = ""
+    openai_api_key: SecretStr = SecretStr("")
     openai_base_url: str = "https://api.openai.com/v1"
-    anthropic_api_key: str = ""
+    anthropic_api_key: SecretStr = SecretStr("")
     anthropic_base_url: str = "https://api.anthropic.com"
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
@@ -37,10 +41,10 @@ class Settings(BaseSettings):
     budget_per_run_usd: float | None = Field(default=None, gt=0)
     prices_file: Path | None = None
 
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: Literal["json", "text"] = "json"
 
-    api_key: str = ""
+    api_key: SecretStr = SecretStr("")
     rate_limit: str = ""
     max_request_bytes: int = Field(default=64_000, gt=0)
 
@@ -62,6 +66,12 @@ class Settings(BaseSettings):
                 known = ", ".join(PROVIDER_NAMES)
                 raise ValueError(f"unknown provider {provider!r} in {item!r}; use one of {known}")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        """Accept `debug` as well as `DEBUG`."""
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator(
         "llm_cache_dir",

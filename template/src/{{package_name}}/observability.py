@@ -122,7 +122,7 @@ def configure_logging(settings: Settings) -> None:
     for old in [h for h in root.handlers if isinstance(h, _AppHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(settings.log_level.upper())
+    root.setLevel(settings.log_level)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -15,8 +15,6 @@ from .types import Message, ProviderError, ProviderResponse, Usage
 if TYPE_CHECKING:
     from anthropic.types import MessageParam
 
-DEFAULT_MODEL = "claude-3-5-haiku-latest"
-
 
 class AnthropicProvider:
     """Messages over the Anthropic wire format."""

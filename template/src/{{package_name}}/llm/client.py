@@ -100,25 +100,32 @@ class LLMClient:
                 return self._record(hit, prompt)
             try:
                 self._check_budget(provider, messages, max_tokens)
-                with tracer.start_as_current_span(f"chat {provider.model}") as span:
-                    span_request(span, provider, prompt)
-                    start = time.perf_counter()
-                    response = self.retry.call(
-                        partial(
-                            provider.complete,
-                            messages,
-                            max_tokens=max_tokens,
-                            temperature=temperature,
-                        )
-                    )
-                    completion = self._completion(provider, response, start)
-                    span_response(span, completion)
+                completion = self._call(provider, messages, prompt, max_tokens, temperature)
             except (ProviderError, BudgetExceededError) as exc:
                 failures.append((provider, exc))
                 continue
             self._store(key, completion)
             return self._record(completion, prompt)
         raise _all_failed(failures)
+
+    def _call(
+        self,
+        provider: Provider,
+        messages: Sequence[Message],
+        prompt: PromptRef | None,
+        max_tokens: int,
+        temperature: float,
+    ) -> Completion:
+        """Make one traced call to `provider`, retried by the retry policy."""
+        with tracer.start_as_current_span(f"chat {provider.model}") as span:
+            span_request(span, provider, prompt)
+            start = time.perf_counter()
+            response = self.retry.call(
+                partial(provider.complete, messages, max_tokens=max_tokens, temperature=temperature)
+            )
+            completion = self._completion(provider, response, start)
+            span_response(span, completion)
+        return completion
 
     def stream(
         self,
@@ -127,7 +134,7 @@ class LLMClient:
         prompt: PromptRef | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
-    ) -> Generator[str, None, None]:
+    ) -> Generator[str]:
         """Yield the answer in pieces; fall back only before the first piece arrives.
 
         Usage and cost are recorded when the stream ends (see `last_completion`).

@@ -1,13 +1,17 @@
 """A deterministic, network-free provider for tests, evals and demos.
 
 Given a grounded prompt (`Sources:` with `[n] title` blocks, then `Question:`), it answers with
-the source sentences that best match the question, each cited as `[n]`, and answers exactly
-`REFUSAL` when no sentence matches well. Any other input gets a short extractive summary of
-itself. Token usage is estimated (about four characters per token).
+the one to three source sentences that best match the question (IDF-weighted word overlap,
+preferring better-ranked sources), each cited as `[n]`, and answers exactly `REFUSAL` when the
+sources cover too little of the question, or when the question tries to override the
+instructions or asks for secrets. It knows nothing about any corpus: it is a stand-in that
+makes the pipeline and its evals meaningful without a model. Any other input gets a short
+extractive summary of itself. Token usage is estimated (about four characters per token).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,79 +23,63 @@ from .types import Message, ProviderResponse, Usage
 REFUSAL = "I can't answer that from the provided documents."
 DEFAULT_MODEL = "offline-extractive-v1"
 
-MIN_MATCH = 0.5
-"""Share of the question's content words a sentence must contain to count as an answer."""
-MAX_SENTENCES = 2
+MIN_COVERAGE = 0.24
+"""Least share of the question the sources must cover, or the provider refuses (see
+`score_sentences`)."""
+UNSEEN_WEIGHT = 2.0
+"""Extra weight of question words no source contains: they are what the sources lack."""
+NEIGHBOUR_WEIGHT = 0.5
+"""How much a question word counts when only the sentence before or after holds it."""
+TITLE_WEIGHT = 0.3
+"""How much a question word counts when only the source's title holds it."""
+LENGTH_PENALTY = 0.2
+"""Score lost per eight content words beyond the first eight, so that a long overview
+sentence that names every topic does not outrank the one that states the fact."""
+RANK_DECAY = 0.2
+"""Score lost per source rank: the better-ranked source wins a near-tie."""
+NUMBER_BONUS = 0.2
+"""Added to sentences that hold a number when the question asks for an amount, time or version."""
+RELATIVE_TO_BEST = 0.4
+"""Further sentences of the best sentence's source need this share of its score ..."""
+RELATIVE_TO_BEST_OTHER = 0.9
+"""... and sentences of other sources need this share."""
+MAX_SENTENCES = 3
+SUMMARY_SENTENCES = 2
 
 _WORD = re.compile(r"[a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])")
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+_PRONOUN = re.compile(r"(?:it|its|this|that|these|those|they|their|there)\b", re.IGNORECASE)
 _SOURCE_HEADER = re.compile(r"^\[(\d+)\]\s*(.*)$")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "should",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "about",
-        "please",
-        "tell",
-    ]
+_QUANTITY = re.compile(
+    r"\b(?:how (?:much|many|long|big|large|soon|quickly|fast|often|old)|when|maximum|minimum"
+    r"|what (?:date|time|year|day|share|percentage|size|version)|which (?:version|release|year))\b",
+    re.IGNORECASE,
 )
+_UNSAFE = re.compile(
+    r"\b(?:ignore|disregard|forget)\b[^.?!]{0,40}\b(?:instructions?|rules|documents|sources)\b"
+    r"|\b(?:developer|god) mode\b|\bsystem prompt\b|\brepeat after me\b"
+    r"|(?:^|[.!?]\s+)(?:please\s+)?(?:give|print|reveal|list|dump|show|tell)\b(?![^.?!]*\bhow\b)"
+    r"[^.?!]{0,60}\b(?:passwords?|secrets?|credentials?|tokens?|api[ _-]?keys?)\b",
+    re.IGNORECASE,
+)
+"""Instruction overrides and demands for secrets, which a grounded assistant declines."""
+_SUFFIXES = ("ing", "ies", "ed", "es", "ly", "s", "e", "y")
+_STOPWORDS = frozenset(
+    """a about after again all allow also am an and any anyone are as ask at be been before
+    being big both but by can could did do does doing done down each else even ever every
+    exactly for from get gets getting give go goes going got had has have how i if in into is
+    it its just keep kept know last latest let like long lot made make many may me mean might
+    more most much must my need no not now of off often on one only or other our out over
+    please pick put quick quickly real really right said same say see should since so some
+    soon still such sure take taking tell than that the their them then there these they
+    thing this those through to too try under until up upon us use used using very want was
+    way we well went were what when where whether which while who whom why will with within
+    without would yes yet you your""".split()  # noqa: SIM905 - compact word list
+)
+_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
+_NUMBERS = {word: str(n) for n, word in enumerate(_NUMBER_WORDS, start=1)}
 
 
 @dataclass(frozen=True)
@@ -103,10 +91,31 @@ class Source:
     text: str
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One source sentence, how well it answers the question, and where it comes from."""
+
+    score: float
+    rank: int
+    position: int
+    sentence: str
+    number: int
+    previous: str = ""
+    """The sentence before, when this one starts with a pronoun and needs it to make sense."""
+
+
+def stem(word: str) -> str:
+    """Strip one common English suffix, leaving a stem of three letters or more."""
+    for suffix in _SUFFIXES:
+        if len(word) - len(suffix) >= 3 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
 def content_words(text: str) -> set[str]:
-    """Return the lower-cased content words of `text`, with a plural `s` stripped."""
-    words = (w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORD.findall(text.lower()))
-    return {w for w in words if w not in _STOPWORDS and len(w) > 1}
+    """Return the stemmed, lower-cased content words of `text`; number words become digits."""
+    words = (stem(_NUMBERS.get(w, w)) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
+    return {w for w in words if len(w) > 1}
 
 
 def parse_grounded(text: str) -> tuple[list[Source], str] | None:
@@ -120,29 +129,104 @@ def parse_grounded(text: str) -> tuple[list[Source], str] | None:
     for line in [*body.splitlines(), "[0] end"]:
         match = _SOURCE_HEADER.match(line.strip())
         if match is None:
-            lines.append(line)
+            lines.append(line.rstrip())
             continue
         if header is not None:
-            sources.append(Source(header[0], header[1], " ".join(" ".join(lines).split())))
+            sources.append(Source(header[0], header[1], "\n".join(lines).strip()))
         header, lines = (int(match.group(1)), match.group(2).strip()), []
     return sources, question.strip()
 
 
-def grounded_answer(sources: Sequence[Source], question: str) -> str:
-    """Answer `question` from `sources` with cited sentences, or return `REFUSAL`."""
+def sentences(text: str) -> list[str]:
+    """Split source text into sentences; a blank line or a list item always ends one."""
+    out: list[str] = []
+    for paragraph in _PARAGRAPH.split(text):
+        flat = _BULLET.sub("", " ".join(paragraph.split()))
+        out.extend(s for s in _SENTENCE_END.split(flat) if s)
+    return out
+
+
+def idf_weights(wanted: set[str], bags: Sequence[set[str]]) -> dict[str, float]:
+    """Weigh each question word by its inverse frequency among the source sentences."""
+    weights = {}
+    for word in wanted:
+        df = sum(word in bag for bag in bags)
+        weights[word] = math.log(1 + (len(bags) + 1) / (1 + df)) * (1 if df else UNSEEN_WEIGHT)
+    return weights
+
+
+def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scored], float]:
+    """Score every source sentence against the question, best first, and return the coverage.
+
+    A sentence scores the IDF-weighted share of the question's words it holds (less for long
+    sentences), plus a part of those only its neighbours or its source's title hold; numbers
+    earn a bonus when the question asks for an amount, and each source rank costs a little.
+    The coverage, which decides refusal, is the mean of the best sentence's share and the best
+    share a whole source (title included) holds.
+    """
     wanted = content_words(question)
-    if not wanted:
+    split = [(source, sentences(source.text)) for source in sources]
+    groups = [[content_words(text) for text in texts] for _, texts in split]
+    weights = idf_weights(wanted, [bag for group in groups for bag in group])
+    total = sum(weights.values())
+    if not total:
+        return [], 0.0
+
+    def share(words: set[str]) -> float:
+        return sum(weights[w] for w in wanted & words) / total
+
+    bonus = NUMBER_BONUS if _QUANTITY.search(question) else 0.0
+    scored, best_source, best_sentence = [], 0.0, 0.0
+    for rank, ((source, texts), group) in enumerate(zip(split, groups, strict=True)):
+        title = content_words(source.title)
+        best_source = max(best_source, share(title.union(*group)))
+        for position, (text, bag) in enumerate(zip(texts, group, strict=True)):
+            if not wanted & bag:
+                continue
+            near = set().union(*group[max(0, position - 1) : position + 2]) - bag
+            score = share(bag) / (1 + LENGTH_PENALTY * max(0.0, len(bag) / 8 - 1))
+            score += NEIGHBOUR_WEIGHT * share(near) + TITLE_WEIGHT * share(title - bag - near)
+            best_sentence = max(best_sentence, score)
+            score += (bonus if _has_number(text) else 0.0) - RANK_DECAY * rank
+            previous = texts[position - 1] if position and _PRONOUN.match(text) else ""
+            scored.append(Scored(score, rank, position, text, source.number, previous))
+    scored.sort(key=lambda s: (-s.score, s.rank, s.position))
+    return scored, (best_sentence + best_source) / 2
+
+
+def grounded_answer(sources: Sequence[Source], question: str) -> str:
+    """Answer `question` from `sources` in one to three cited sentences, or return `REFUSAL`.
+
+    When the question asks for a number and none of the chosen sentences holds one, but the
+    best source's title does (a version in a release-notes heading, say), the answer names it.
+    """
+    if _UNSAFE.search(question):
         return REFUSAL
-    scored: list[tuple[float, int, int, str, int]] = []
-    for s_index, source in enumerate(sources):
-        for t_index, sentence in enumerate(_SENTENCE_END.split(source.text)):
-            score = len(wanted & content_words(sentence)) / len(wanted)
-            if score >= MIN_MATCH and sentence.strip():
-                scored.append((-score, s_index, t_index, sentence.strip(), source.number))
-    if not scored:
+    scored, coverage = score_sentences(sources, question)
+    if not scored or coverage < MIN_COVERAGE:
         return REFUSAL
-    best = sorted(scored)[:MAX_SENTENCES]
-    return " ".join(f"{sentence} [{number}]" for *_, sentence, number in best)
+    best = scored[0]
+    chosen: list[tuple[str, int]] = []
+    for s in scored:
+        needed = RELATIVE_TO_BEST if s.number == best.number else RELATIVE_TO_BEST_OTHER
+        if s.score < needed * best.score:
+            continue
+        chosen += [
+            (t, s.number) for t in (s.previous, s.sentence) if t and (t, s.number) not in chosen
+        ]
+        if len(chosen) >= MAX_SENTENCES:
+            break
+    chosen = chosen[:MAX_SENTENCES]
+    parts = [f"{text} [{number}]" for text, number in chosen]
+    title = next(s.title for s in sources if s.number == best.number)
+    if _QUANTITY.search(question) and not _has_number(" ".join(t for t, _ in chosen)):
+        parts[0] = f"{title}: {parts[0]}" if _has_number(title) else parts[0]
+    return " ".join(parts)
+
+
+def _has_number(text: str) -> bool:
+    """Tell whether `text` holds a number, in digits or as a word."""
+    return any(word.isdigit() or word in _NUMBERS for word in _WORD.findall(text.lower()))
 
 
 def summarize(text: str) -> str:
@@ -157,7 +241,7 @@ def summarize(text: str) -> str:
         range(len(sentences)),
         key=lambda i: (-sum(freq[w] for w in content_words(sentences[i])), i),
     )
-    return " ".join(sentences[i] for i in sorted(ranked[:MAX_SENTENCES]))
+    return " ".join(sentences[i] for i in sorted(ranked[:SUMMARY_SENTENCES]))
 
 
 def answer(messages: Sequence[Message]) -> str:

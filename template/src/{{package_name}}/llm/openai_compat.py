@@ -16,8 +16,6 @@ from .types import Message, ProviderError, ProviderResponse, Usage
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
-DEFAULT_MODEL = "gpt-4o-mini"
-
 
 class OpenAIProvider:
     """Chat completions over the OpenAI wire format."""

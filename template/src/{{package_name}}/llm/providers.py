@@ -25,22 +25,24 @@ def build_provider(name: str, model: str, settings: Settings) -> Provider:
 
         return OfflineProvider(model)
     if name == "openai":
-        _require_key("OPENAI_API_KEY", settings.openai_api_key, settings.openai_base_url)
+        key = settings.openai_api_key.get_secret_value()
+        _require_key("OPENAI_API_KEY", key, settings.openai_base_url)
         from .openai_compat import OpenAIProvider
 
         return OpenAIProvider(
             model=model,
-            api_key=settings.openai_api_key,
+            api_key=key,
             base_url=settings.openai_base_url,
             timeout_s=settings.llm_timeout_s,
         )
     if name == "anthropic":
-        _require_key("ANTHROPIC_API_KEY", settings.anthropic_api_key, settings.anthropic_base_url)
+        key = settings.anthropic_api_key.get_secret_value()
+        _require_key("ANTHROPIC_API_KEY", key, settings.anthropic_base_url)
         from .anthropic import AnthropicProvider
 
         return AnthropicProvider(
             model=model,
-            api_key=settings.anthropic_api_key,
+            api_key=key,
             base_url=settings.anthropic_base_url,
             timeout_s=settings.llm_timeout_s,
         )

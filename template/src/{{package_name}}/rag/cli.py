@@ -1,4 +1,7 @@
-"""The RAG app's commands: `ingest [FOLDER]` and `ask QUESTION`."""
+"""The RAG app's commands: `ingest [FOLDER]` and `ask QUESTION`.
+
+The project CLI reports settings, model and file errors; these commands report the RAG ones.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from pathlib import Path
 import click
 
 from ..config import get_settings
-from ..llm.types import LLMError
 from .documents import IngestError
 from .settings import get_rag_settings
 from .store import StoreError
@@ -29,7 +31,7 @@ def ingest(folder: Path | None, rebuild: bool, as_json: bool) -> None:
     try:
         summary = ingest_folder(folder or rag.corpus_dir, rag, rebuild=rebuild)
     except (IngestError, StoreError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(summary.to_dict(), indent=2) if as_json else summary.describe())
 
 
@@ -46,8 +48,8 @@ def ask(question: str, top_k: int | None, as_json: bool) -> None:
     try:
         pipeline = RagPipeline(get_settings(), get_rag_settings())
         answer = pipeline.ask(question.strip(), top_k=top_k)
-    except (StoreError, LLMError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2))
         return

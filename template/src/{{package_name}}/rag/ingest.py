@@ -1,8 +1,9 @@
 """Ingest a folder into the index: parse, chunk, embed and store, re-embedding only what changed.
 
 A document is re-embedded only when its fingerprint changes: the hash of its bytes plus the
-chunking settings and the embedder name. Files that disappeared (or became unusable) since
-the last run are removed from the index. The store's writer lock keeps two ingests apart.
+chunking settings, the embedder name and the index format. Files that disappeared (or became
+unusable) since the last run are removed from the index. The store's writer lock keeps two
+ingests apart.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .settings import RagSettings
 from .store import DocumentInfo, IndexCorruptError, Store, open_store
 
 logger = logging.getLogger(__name__)
+
+#: Bumped when the stores index a document differently, so that every document is re-indexed.
+INDEX_FORMAT = "2"  # 2: whole-document lexical index
 
 
 @dataclass
@@ -66,7 +70,7 @@ class IngestSummary:
 def fingerprint(document: ParsedDocument, settings: RagSettings, embedder: Embedder) -> str:
     """Return what decides whether a document must be re-embedded."""
     parts = [document.content_hash, settings.chunking, str(settings.chunk_size)]
-    parts += [str(settings.chunk_overlap), embedder.name]
+    parts += [str(settings.chunk_overlap), embedder.name, INDEX_FORMAT]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 

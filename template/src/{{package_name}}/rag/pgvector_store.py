@@ -3,7 +3,9 @@
 Chosen with `RAG_STORE_URL=postgresql://user:pass@host:5432/db` (needs the `pgvector` extra
 unless the project was generated for pgvector). Dense search uses an HNSW index with cosine
 distance; lexical search ranks a generated `tsvector` column with `ts_rank` (its scores are on
-another scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend). Two ingests at once are
+another scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
+`tsvector` of their text on `rag_documents` (`ts_rank` normalised by document length, for
+hybrid retrieval). Two ingests at once are
 serialised by a PostgreSQL advisory lock.
 """
 
@@ -20,11 +22,13 @@ import numpy as np
 from .chunking import Chunk
 from .embeddings import Vectors
 from .store import (
+    DocumentHit,
     DocumentInfo,
     Hit,
     IndexMissingError,
     IngestLockedError,
     StoreError,
+    document_text,
     lexical_terms,
 )
 
@@ -34,7 +38,9 @@ SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
 CREATE TABLE IF NOT EXISTS rag_documents (
     source TEXT PRIMARY KEY, title TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    chunks INTEGER NOT NULL);
+    chunks INTEGER NOT NULL, tsv tsvector);
+ALTER TABLE rag_documents ADD COLUMN IF NOT EXISTS tsv tsvector;
+CREATE INDEX IF NOT EXISTS rag_documents_tsv ON rag_documents USING gin (tsv);
 CREATE TABLE IF NOT EXISTS rag_chunks (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL REFERENCES rag_documents(source) ON DELETE CASCADE,
@@ -99,8 +105,15 @@ class PgVectorStore:
         with self._mutex, self._conn.transaction():
             removed = self._delete([info.source])
             self._conn.execute(
-                "INSERT INTO rag_documents VALUES (%s, %s, %s, %s)",
-                (info.source, info.title, info.fingerprint, len(chunks)),
+                "INSERT INTO rag_documents (source, title, fingerprint, chunks, tsv) "
+                "VALUES (%s, %s, %s, %s, to_tsvector('english', %s))",
+                (
+                    info.source,
+                    info.title,
+                    info.fingerprint,
+                    len(chunks),
+                    f"{info.title}\n{document_text(chunks)}",
+                ),
             )
             with self._conn.cursor() as cursor:
                 cursor.executemany(
@@ -130,23 +143,37 @@ class PgVectorStore:
             return []
         with self._mutex:
             rows = self._conn.execute(
-                "SELECT id, ts_rank(tsv, q) AS score "
+                "SELECT id, ts_rank(tsv, q) AS score, source "
                 "FROM rag_chunks, websearch_to_tsquery('english', %s) AS q "
                 "WHERE tsv @@ q ORDER BY score DESC, id LIMIT %s",
                 (" or ".join(terms), k),
             ).fetchall()
-        return [Hit(chunk_id, float(score)) for chunk_id, score in rows]
+        return [Hit(chunk_id, float(score), source) for chunk_id, score, source in rows]
+
+    def search_documents(self, query: str, k: int) -> list[DocumentHit]:
+        """Return up to `k` documents ranked by `ts_rank` over their whole text."""
+        terms = lexical_terms(query)
+        if not terms:
+            return []
+        with self._mutex:
+            rows = self._conn.execute(
+                "SELECT source, ts_rank(tsv, q, 1) AS score "  # 1: divide by 1 + log(length)
+                "FROM rag_documents, websearch_to_tsquery('english', %s) AS q "
+                "WHERE tsv @@ q ORDER BY score DESC, source LIMIT %s",
+                (" or ".join(terms), k),
+            ).fetchall()
+        return [DocumentHit(source, float(score)) for source, score in rows]
 
     def search_dense(self, vector: Vectors, k: int) -> list[Hit]:
         """Return up to `k` chunks by cosine similarity (HNSW index)."""
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         with self._mutex:
             rows = self._conn.execute(
-                "SELECT id, 1 - (embedding <=> %s) AS score FROM rag_chunks "
+                "SELECT id, 1 - (embedding <=> %s) AS score, source FROM rag_chunks "
                 "ORDER BY embedding <=> %s LIMIT %s",
                 (query, query, k),
             ).fetchall()
-        return [Hit(chunk_id, float(score)) for chunk_id, score in rows]
+        return [Hit(chunk_id, float(score), source) for chunk_id, score, source in rows]
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """Return the chunks with these ids, in the same order."""

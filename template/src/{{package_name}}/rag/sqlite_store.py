@@ -1,6 +1,7 @@
 """The embedded index: one SQLite file with documents, chunks, float32 embeddings and FTS5.
 
-Lexical search is SQLite's own BM25 (`bm25()` over an FTS5 table, Porter stemming). Dense
+Lexical search is SQLite's own BM25 (`bm25()` over FTS5 tables, Porter stemming): one table
+of chunks and one of whole documents (hybrid retrieval fuses both with the dense ranking). Dense
 search multiplies a numpy matrix of all embeddings, loaded once and reloaded only when the
 index changes (a generation counter in the `meta` table), by the query vector. A 10,000-chunk
 index is a 10 MB matrix and a sub-millisecond product; past a few hundred thousand chunks,
@@ -17,33 +18,60 @@ from pathlib import Path
 
 import numpy as np
 from filelock import FileLock, Timeout
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from .chunking import Chunk
 from .embeddings import Vectors
 from .store import (
+    DocumentHit,
     DocumentInfo,
     Hit,
     IndexCorruptError,
     IndexMissingError,
     IngestLockedError,
+    document_text,
     iter_batches,
     lexical_terms,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
-    source TEXT PRIMARY KEY, title TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    chunks INTEGER NOT NULL);
+    rowid INTEGER PRIMARY KEY, source TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,
     source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, embedding BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(title, text, tokenize='porter unicode61');
-INSERT OR IGNORE INTO meta VALUES ('schema_version', '1'), ('generation', '0');
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts
+    USING fts5(title, text, tokenize='porter unicode61');
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '2'), ('generation', '0');
 """
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def _is_locked(exc: BaseException) -> bool:
+    """Tell whether `exc` is SQLite's "database is locked"."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+@retry(
+    retry=retry_if_exception(_is_locked),
+    stop=stop_after_delay(BUSY_TIMEOUT_S),
+    wait=wait_fixed(0.01),
+    reraise=True,
+)
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the index to WAL mode, so that readers never block the writer.
+
+    SQLite's busy timeout does not cover this pragma: when two ingests create the same new
+    index at once, one gets "database is locked" straight away. It is retried instead.
+    """
+    conn.execute("PRAGMA journal_mode = WAL")
 
 
 class SQLiteStore:
@@ -57,13 +85,13 @@ class SQLiteStore:
                 raise IndexMissingError(self.where)
             path.parent.mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
-        self._matrix: tuple[int, list[str], Vectors] | None = None
+        self._matrix: tuple[int, list[str], list[str], Vectors] | None = None
         try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, fewer fsyncs
             if create:
-                self._conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+                _enable_wal(self._conn)
                 self._conn.executescript(SCHEMA)
             version = self._conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
@@ -100,9 +128,13 @@ class SQLiteStore:
         """Store a document's chunks in place of its old ones, in one transaction."""
         with self._mutex, self._conn:
             removed = self._delete([info.source])
-            self._conn.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?)",
+            cursor = self._conn.execute(
+                "INSERT INTO documents (source, title, fingerprint, chunks) VALUES (?, ?, ?, ?)",
                 (info.source, info.title, info.fingerprint, len(chunks)),
+            )
+            self._conn.execute(
+                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+                (cursor.lastrowid, info.title, document_text(chunks)),
             )
             for chunk, vector in zip(chunks, vectors, strict=True):
                 cursor = self._conn.execute(
@@ -135,28 +167,24 @@ class SQLiteStore:
         """Remove everything from the index."""
         with self._mutex, self._conn:
             self._conn.execute("DELETE FROM chunks_fts")
+            self._conn.execute("DELETE FROM documents_fts")
             self._conn.execute("DELETE FROM chunks")
             self._conn.execute("DELETE FROM documents")
             self._bump()
 
     def search_lexical(self, query: str, k: int) -> list[Hit]:
         """Return up to `k` chunks ranked by SQLite's FTS5 `bm25()`."""
-        terms = lexical_terms(query)
-        if not terms:
-            return []
-        match = " OR ".join(f'"{term}"' for term in terms)
-        with self._mutex:
-            rows = self._conn.execute(
-                "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts "
-                "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                "WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
-                (match, k),
-            ).fetchall()
-        return [Hit(chunk_id, float(score)) for chunk_id, score in rows]
+        rows = self._bm25("chunks", "c.id, c.source", query, k)
+        return [Hit(chunk_id, float(score), source) for chunk_id, source, score in rows]
+
+    def search_documents(self, query: str, k: int) -> list[DocumentHit]:
+        """Return up to `k` whole documents ranked by SQLite's FTS5 `bm25()`."""
+        rows = self._bm25("documents", "c.source", query, k)
+        return [DocumentHit(source, float(score)) for source, score in rows]
 
     def search_dense(self, vector: Vectors, k: int) -> list[Hit]:
         """Return up to `k` chunks by cosine similarity (vectors are normalised)."""
-        ids, matrix = self._load_matrix()
+        ids, sources, matrix = self._load_matrix()
         if not ids:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -166,7 +194,7 @@ class SQLiteStore:
         k = min(k, len(ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [Hit(ids[i], float(scores[i])) for i in top]
+        return [Hit(ids[i], float(scores[i]), sources[i]) for i in top]
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """Return the chunks with these ids, in the same order."""
@@ -205,6 +233,11 @@ class SQLiteStore:
             marks = ",".join("?" * len(batch))
             where = f"SELECT rowid FROM chunks WHERE source IN ({marks})"  # noqa: S608
             self._conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({where})", list(batch))  # noqa: S608
+            documents = f"SELECT rowid FROM documents WHERE source IN ({marks})"  # noqa: S608
+            self._conn.execute(
+                f"DELETE FROM documents_fts WHERE rowid IN ({documents})",  # noqa: S608
+                list(batch),
+            )
             removed += self._conn.execute(
                 f"DELETE FROM chunks WHERE source IN ({marks})",  # noqa: S608
                 list(batch),
@@ -212,29 +245,44 @@ class SQLiteStore:
             self._conn.execute(f"DELETE FROM documents WHERE source IN ({marks})", list(batch))  # noqa: S608
         return removed
 
+    def _bm25(self, table: str, columns: str, query: str, k: int) -> list[tuple[str, ...]]:
+        """Return (columns..., score) of the `k` best rows of `<table>_fts` for the query."""
+        terms = lexical_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{term}"' for term in terms)
+        with self._mutex:
+            rows = self._conn.execute(
+                f"SELECT {columns}, -bm25({table}_fts) AS score FROM {table}_fts "  # noqa: S608
+                f"JOIN {table} c ON c.rowid = {table}_fts.rowid "
+                f"WHERE {table}_fts MATCH ? ORDER BY score DESC LIMIT ?",
+                (match, k),
+            ).fetchall()
+        return rows
+
     def _bump(self) -> None:
         """Advance the generation counter so every reader reloads its matrix."""
         self._conn.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
         )
 
-    def _load_matrix(self) -> tuple[list[str], Vectors]:
-        """Return (ids, matrix) of all embeddings, reloaded only when the index changed."""
+    def _load_matrix(self) -> tuple[list[str], list[str], Vectors]:
+        """Return (ids, sources, matrix) of all embeddings, reloaded only on a change."""
         with self._mutex:
             generation = int(
                 self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             )
             if self._matrix is None or self._matrix[0] != generation:
                 rows = self._conn.execute(
-                    "SELECT id, embedding FROM chunks ORDER BY rowid"
+                    "SELECT id, source, embedding FROM chunks ORDER BY rowid"
                 ).fetchall()
                 ids = [row[0] for row in rows]
-                blob = b"".join(row[1] for row in rows)
+                blob = b"".join(row[2] for row in rows)
                 matrix = (
                     # copy: a matrix over the bytes buffer is read-only and unaligned, ~10x slower
                     np.frombuffer(blob, dtype=np.float32).reshape(len(ids), -1).copy()
                     if ids
                     else (np.zeros((0, 1), dtype=np.float32))
                 )
-                self._matrix = (generation, ids, matrix)
-            return self._matrix[1], self._matrix[2]
+                self._matrix = (generation, ids, [row[1] for row in rows], matrix)
+            return self._matrix[1], self._matrix[2], self._matrix[3]

@@ -17,6 +17,8 @@ from .chunking import Chunk
 from .embeddings import Vectors
 from .settings import INGEST_COMMAND, RagSettings
 
+# Words that carry no topic in a question. "show" and "give" are left out on purpose: they
+# are content words in technical documentation ("Show commit logs").
 _STOPWORD_TEXT = """
 a about above after all also am an and any are as at be been before being below between both
 but by can could did do does doing down during each few for from further had has have having
@@ -24,7 +26,7 @@ he her here hers him his how i if in into is it its itself just me more most my 
 of off on once only or other our ours out over own same she should so some such than that the
 their theirs them then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your yours tell please
-explain describe give show
+explain describe
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -62,9 +64,18 @@ class IngestLockedError(StoreError):
 
 @dataclass(frozen=True)
 class Hit:
-    """A chunk id found by a search, with the backend's score (higher is better)."""
+    """A chunk found by a search: its id, the backend's score (higher is better) and source."""
 
     chunk_id: str
+    score: float
+    source: str
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    """A document found by a search of whole documents, with the backend's score."""
+
+    source: str
     score: float
 
 
@@ -109,6 +120,10 @@ class Store(Protocol):
         """Return up to `k` chunks by BM25-style relevance to the query's terms."""
         ...
 
+    def search_documents(self, query: str, k: int) -> list[DocumentHit]:
+        """Return up to `k` documents by BM25-style relevance of their whole text."""
+        ...
+
     def search_dense(self, vector: Vectors, k: int) -> list[Hit]:
         """Return up to `k` chunks by cosine similarity to a normalised query vector."""
         ...
@@ -131,9 +146,14 @@ class Store(Protocol):
 
 
 def lexical_terms(query: str) -> list[str]:
-    """Return the distinct lower-case content words of a query (stopwords dropped)."""
+    """Return the distinct lower-case words of a query, without function words or FTS syntax."""
     words = re.findall(r"\w+", query.lower())
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
+
+
+def document_text(chunks: Sequence[Chunk]) -> str:
+    """Return the text that the whole-document index holds: the bodies of its chunks."""
+    return "\n\n".join(chunk.text for chunk in chunks)
 
 
 def open_store(settings: RagSettings, *, create: bool = False) -> Store:
@@ -154,7 +174,11 @@ def open_store(settings: RagSettings, *, create: bool = False) -> Store:
         from .pgvector_store import PgVectorStore
 
         return PgVectorStore(url, create=create)
-    raise StoreError(f"RAG_STORE_URL={url!r} is not supported; use sqlite:///… or postgresql://…")
+    scheme = url.partition(":")[0]  # not the whole URL: it may hold a password
+    raise StoreError(
+        f"RAG_STORE_URL with scheme {scheme!r} is not supported; "
+        "use sqlite:///path/to/index.sqlite or postgresql://…"
+    )
 
 
 def iter_batches(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
