@@ -50,7 +50,8 @@ def bench_help() -> float:
 
 
 def bench_new(scratch: Path) -> tuple[float, float]:
-    aieng_times, copier_times = [], []
+    aieng_times: list[float] = []
+    copier_times: list[float] = []
     for run in range(NEW_RUNS):
         aieng_dest = scratch / f"aieng-{run}" / "my-rag"
         copier_dest = scratch / f"copier-{run}" / "my-rag"
