@@ -40,6 +40,7 @@ RENDER_MATRIX: dict[str, dict[str, Any]] = {
 SLOW_MATRIX: dict[str, dict[str, Any]] = {
     "rag-default": RENDER_MATRIX["rag-default"],
     "rag-pgvector-openai": {**RENDER_MATRIX["rag-pgvector-openai"], "python_version": "3.11"},
+    "rag-sqlite-anthropic": {**RENDER_MATRIX["rag-sqlite-anthropic"], "python_version": "3.11"},
 }
 
 
