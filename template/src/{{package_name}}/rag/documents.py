@@ -20,6 +20,12 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = frozenset({*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf"})
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_INLINE_MARKUP = (
+    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+"), ""),  # list markers
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images keep their text
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
+)
 _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "table", "blockquote", "dd"]
 _TABLE_RULE = re.compile(r"^:?-+:?$")
 
@@ -107,6 +113,13 @@ def _title_from_name(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or path.name
 
 
+def _plain(line: str) -> str:
+    """Drop Markdown's inline markup from one line, so that quoted sentences read as prose."""
+    for pattern, replacement in _INLINE_MARKUP:
+        line = pattern.sub(replacement, line)
+    return line
+
+
 def _text_blocks(text: str) -> list[Block]:
     """Split Markdown or plain text into paragraphs, tracking `#` headings (not in code fences)."""
     blocks: list[Block] = []
@@ -126,6 +139,7 @@ def _text_blocks(text: str) -> list[Block]:
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
             in_fence = not in_fence
+            continue
         match = None if in_fence else _HEADING.match(line)
         if match:
             flush()
@@ -136,7 +150,7 @@ def _text_blocks(text: str) -> list[Block]:
         elif not line.strip() and not in_fence:
             flush()
         else:
-            paragraph.append(line)
+            paragraph.append(line if in_fence else _plain(line))
     flush()
     return [Block(tuple(h for h in b.headings if h), b.text) for b in blocks]
 

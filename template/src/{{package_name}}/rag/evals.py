@@ -237,6 +237,7 @@ def _score_case(
         "id": case.id,
         "category": case.category,
         "passed": passed,
+        "reason": _failure_reason(case, answer, cited, correct, missing),
         "question": case.question,
         "answerable": case.answerable,
         "relevant": case.relevant,
@@ -252,6 +253,21 @@ def _score_case(
         "prompt_version": answer.prompt_version,
         **scores,
     }
+
+
+def _failure_reason(
+    case: Case, answer: Answer, cited: list[str], correct: bool, missing: list[str]
+) -> str:
+    """Say in a few words why a case failed (empty when it passed)."""
+    if answer.refused and case.answerable:
+        return f"refused an answerable question: {case.question!r}"
+    if not answer.refused and not case.answerable:
+        return f"answered a question it should refuse ({case.category}): {case.question!r}"
+    if answer.refused:
+        return ""
+    problems = [] if correct else [f"cited {cited or 'nothing'}, expected {case.relevant}"]
+    problems += [f"missing {missing}"] if missing else []
+    return "; ".join(problems)
 
 
 def _mean(values: list[float]) -> float:
