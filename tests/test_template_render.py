@@ -131,3 +131,21 @@ def test_plain_copier_cli_renders_from_a_clone(tmp_path: Path) -> None:
     assert recorded["_src_path"] == str(clone)
     assert head.startswith(recorded["_commit"].rsplit("g", 1)[-1]) or recorded["_commit"] == head
     assert (dest / "pyproject.toml").exists()
+
+
+def test_text_files_pass_the_projects_own_whitespace_hooks(rendered: tuple[str, Path]) -> None:
+    """Every text file ends with one newline and has no trailing spaces, as pre-commit checks."""
+    _, project = rendered
+    offenders = []
+    for rel in sorted(rendered_files(project)):
+        data = (project / rel).read_bytes()
+        if not data or b"\0" in data:
+            continue
+        text = data.decode("utf-8")
+        lines = text.split("\n")
+        if not text.endswith("\n") or text.endswith("\n\n"):
+            offenders.append(f"{rel}: end of file")
+        offenders += [
+            f"{rel}:{n}: trailing space" for n, line in enumerate(lines, 1) if line != line.rstrip()
+        ]
+    assert offenders == []
