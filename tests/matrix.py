@@ -32,6 +32,7 @@ RENDER_MATRIX: dict[str, dict[str, Any]] = {
     "rag-pgvector-offline": {
         "vector_store": "pgvector",
         "license": "BSD-3-Clause",
+        "template_repo": True,
     },
 }
 
