@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pytest_copie.plugin import Copie
 
+from tests.commands import command_env
 from tests.matrix import SLOW_MATRIX, answers
 
 pytestmark = pytest.mark.slow
@@ -71,24 +72,12 @@ def _traversable(path: Path) -> None:
 
 
 def _project_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env.update(
-        # The tools installed with the test extras (uv, pre-commit, actionlint) come first.
-        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    return command_env(
         # One uv cache shared by every generated project (and by later runs).
         UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_NO_PROGRESS="1",
-        GIT_AUTHOR_NAME="Template Test",
-        GIT_AUTHOR_EMAIL="test@example.com",
-        GIT_COMMITTER_NAME="Template Test",
-        GIT_COMMITTER_EMAIL="test@example.com",
-        NO_COLOR="1",
         # The project's own pytest would otherwise share (and re-lock to 0700) our basetemp.
         TMPDIR=tempfile.mkdtemp(prefix="aieng-project-tmp-"),
     )
-    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    return env
 
 
 @pytest.fixture(scope="session", params=sorted(SLOW_MATRIX))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -21,25 +20,12 @@ from pathlib import Path
 import pytest
 from copier import run_copy
 
+from tests.commands import command_env
+
 REPO = Path(__file__).resolve().parent.parent
 FIRST_RUN = ["python3", "scripts/template_first_run.py"]
 WORKFLOW = ".github/workflows/template-first-run.yml"
 OLD, NEW = "my-rag", "acme-search"
-
-
-def command_env() -> dict[str, str]:
-    """Return the environment of the commands: test tools first on PATH, a git identity."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "COPIER"}}
-    env.update(
-        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_NO_PROGRESS="1",
-        GIT_AUTHOR_NAME="Template Test",
-        GIT_AUTHOR_EMAIL="test@example.com",
-        GIT_COMMITTER_NAME="Template Test",
-        GIT_COMMITTER_EMAIL="test@example.com",
-    )
-    return env
 
 
 def sh(cwd: Path, *cmd: str, env: dict[str, str] | None = None) -> str:

@@ -14,8 +14,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.commands import command_env
 from tests.test_template_repo import (
-    command_env,
     commit_all,
     head,
     make_template_repo,
