@@ -1,4 +1,4 @@
-"""Initialise the generated project as a git repository with a first commit."""
+"""Run git: initialise a generated project, and read the state of a project or template."""
 
 import os
 import shutil
@@ -61,6 +61,24 @@ def _run(git: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         detail = (result.stderr or result.stdout).strip().splitlines()
         reason = detail[-1] if detail else f"exit status {result.returncode}"
         raise GitError(f"git {args[0]} failed in {cwd}: {reason}")
+
+
+def output(args: list[str], cwd: Path, *, check: bool = True) -> str:
+    """Return the standard output of one git command ("" when it fails without ``check``).
+
+    Raises:
+        GitError: git is missing, or (with ``check``) the command fails.
+
+    """
+    git = shutil.which("git")
+    if git is None:
+        raise GitError("git is not installed (not found on PATH); install git, then retry.")
+    result = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        reason = detail[-1] if detail else f"exit status {result.returncode}"
+        raise GitError(f"git {args[0]} failed in {cwd}: {reason}")
+    return result.stdout if result.returncode == 0 else ""
 
 
 def init_and_commit(path: Path, message: str, *, author_name: str, author_email: str) -> None:

@@ -35,9 +35,16 @@ def _translate(error: Exception) -> AiengError:
 
 
 def render(
-    source: TemplateSource, out: Path, data: Mapping[str, Any], *, defaults: bool
+    source: TemplateSource,
+    out: Path,
+    data: Mapping[str, Any],
+    *,
+    defaults: bool,
+    user_defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Render the template into ``out`` (which must not exist yet) and return the answers.
+
+    ``data`` fixes answers; ``user_defaults`` only changes what a question offers by default.
 
     Raises:
         BadAnswerError: copier rejected an answer (a validator or a choice).
@@ -52,9 +59,10 @@ def render(
         warnings.simplefilter("ignore", DirtyLocalWarning)
         try:
             worker = copier.run_copy(
-                str(source.path),
+                source.src,
                 out,
                 data=dict(data),
+                user_defaults=dict(user_defaults or {}),
                 vcs_ref=source.vcs_ref,
                 defaults=defaults,
                 quiet=True,

@@ -1,7 +1,8 @@
-"""The plain-Python API behind the ``aieng`` CLI: list kinds, create a project."""
+"""The plain-Python API behind the ``aieng`` CLI: list kinds, create and update projects."""
 
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,12 +11,24 @@ from typing import Any
 
 from scaffolder import __version__, _files, _git, _questions, _render
 from scaffolder._questions import Question
-from scaffolder._source import template_source
+from scaffolder._source import TemplateSource, template_source
+from scaffolder._update import Update, UpdateCheck, check_update, update_project
 from scaffolder.errors import BadAnswerError, UnknownKindError
 from scaffolder.kinds import KINDS, Kind, get_kind, kind_names
 from scaffolder.naming import validate
 
-__all__ = ["KindInfo", "Project", "Question", "create_project", "list_kinds"]
+__all__ = [
+    "KindInfo",
+    "Project",
+    "Question",
+    "TemplateSource",
+    "Update",
+    "UpdateCheck",
+    "check_update",
+    "create_project",
+    "list_kinds",
+    "update_project",
+]
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,7 @@ def create_project(
     pretend: bool = False,
     git: bool = True,
     force: bool = False,
+    source: TemplateSource | None = None,
 ) -> Project:
     """Generate a project of ``kind`` in ``dest``.
 
@@ -127,6 +141,8 @@ def create_project(
         pretend: Render to a scratch directory and report the files; write nothing.
         git: Initialise a git repository with a first commit.
         force: Allow a non-empty DEST: add the files it lacks, refuse to change others.
+        source: Render this template (a path and a git ref) instead of aieng's own; tests
+            use it to make a project from an older tagged version.
 
     Returns:
         What was created.
@@ -140,7 +156,7 @@ def create_project(
     dest_path = Path(dest) if dest is not None else None
     project_name = _resolve_name(name, dest_path, answers)
     dest_path = dest_path if dest_path is not None else Path(project_name)
-    source = template_source()
+    source = source or template_source()
     config = _questions.load_config(source.copier_yml)
     _questions.check_data(answers, _questions.questions(config, found.name), found.name)
     answers.update(project_kind=found.name, project_name=project_name)
@@ -151,7 +167,13 @@ def create_project(
     target = Path(os.path.abspath(dest_path))
     with _files.staging(target, sibling=not pretend) as stage:
         rendered = stage / target.name
-        result = _render.render(source, rendered, answers, defaults=not can_prompt(defaults))
+        result = _render.render(
+            source,
+            rendered,
+            answers,
+            defaults=not can_prompt(defaults),
+            user_defaults=_author_defaults(),
+        )
         project = Project(
             name=project_name,
             kind=found.name,
@@ -163,6 +185,25 @@ def create_project(
         )
         _place(project, rendered, target, git=git and not pretend)
     return project
+
+
+def _author_defaults() -> dict[str, str]:
+    """Offer the user's git identity as the author answers (GIT_AUTHOR_* first, then config).
+
+    A portfolio project should not ship a LICENSE that says "Your Name"; git already knows who
+    the user is. Without git, or without an identity, the template's own defaults apply.
+    """
+    found = {}
+    for answer, variable, key in (
+        ("author_name", "GIT_AUTHOR_NAME", "user.name"),
+        ("author_email", "GIT_AUTHOR_EMAIL", "user.email"),
+    ):
+        value = os.environ.get(variable, "").strip()
+        if not value and shutil.which("git"):
+            value = _git.output(["config", "--get", key], Path.cwd(), check=False).strip()
+        if value:
+            found[answer] = value
+    return found
 
 
 def _next_steps(answers: Mapping[str, Any], display: str) -> str:

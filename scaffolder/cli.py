@@ -15,7 +15,7 @@ import click
 from scaffolder.kinds import kind_names
 
 if TYPE_CHECKING:
-    from scaffolder.api import Project
+    from scaffolder.api import Project, Update
 
 
 @contextmanager
@@ -73,6 +73,11 @@ def _prompt_name() -> str:
 @click.option("--pretend", is_flag=True, help="Show the files that would be written; write none.")
 @click.option("--no-git", "no_git", is_flag=True, help="Do not create a git repository.")
 @click.option("--force", is_flag=True, help="Add files to a non-empty DEST; never overwrite.")
+@click.option(
+    "--template-repo",
+    is_flag=True,
+    help="Make it a GitHub template repository: copies rename themselves on first push.",
+)
 def new(
     kind: str,
     dest: Path | None,
@@ -82,6 +87,7 @@ def new(
     pretend: bool,
     no_git: bool,
     force: bool,
+    template_repo: bool,
 ) -> None:
     """Create a project of KIND in DEST (default: the project name).
 
@@ -98,6 +104,8 @@ def new(
         from scaffolder._questions import parse_data
 
         answers = parse_data(data)
+        if template_repo:
+            answers["template_repo"] = "true"
         unnamed = name is None and dest is None and "project_name" not in answers
         if unnamed and api.can_prompt(defaults):
             name = _prompt_name()
@@ -150,3 +158,121 @@ def list_command(as_json: bool) -> None:
     for info in kinds:
         click.echo(f"{info.kind.name}  {info.kind.summary}")
         click.echo(f"  questions: {', '.join(q.name for q in info.questions)}")
+
+
+CONFLICT_EXIT = 3
+UPDATE_EXIT = {"up-to-date": 0, "update-available": 10, "ahead": 11}
+
+
+@main.command(
+    epilog="Exit status: 0 updated or nothing to do; 1 refused (nothing changed) or failed; "
+    "2 misuse; 3 updated with conflicts to resolve."
+)
+@click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--vcs-ref",
+    metavar="REF",
+    help="Template version to update to, such as v0.2.0 (default: the one this aieng has).",
+)
+@click.option(
+    "-d",
+    "--data",
+    "data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an answer, such as vector_store=pgvector; repeatable.",
+)
+@click.option("--pretend", is_flag=True, help="Show what would change; change nothing.")
+def update(path: Path, vcs_ref: str | None, data: tuple[str, ...], pretend: bool) -> None:
+    """Merge the template's changes into the project in PATH (default: .).
+
+    Your own changes stay. PATH must be a project made by `aieng new`, in a git repository
+    with everything committed. The result is left uncommitted for review; conflicts are
+    marked in the files (<<<<<<< before updating) and listed. New questions take their
+    defaults; -d changes an answer.
+
+    \b
+    Examples:
+      aieng update --pretend
+      aieng update ../my-rag
+      aieng update -d vector_store=pgvector
+    """  # noqa: D301
+    with user_errors():
+        from scaffolder import api
+        from scaffolder._questions import parse_data
+
+        result = api.update_project(path, vcs_ref=vcs_ref, data=parse_data(data), pretend=pretend)
+    _report_update(result)
+    if result.conflicts and not result.pretend:
+        raise SystemExit(CONFLICT_EXIT)
+
+
+def _report_update(result: "Update") -> None:
+    """Print the files an update changed (or would change) and how to finish it."""
+    versions = result.old if result.old == result.new else f"{result.old} to {result.new}"
+    if not result.touched:
+        click.echo(f"{result.path} is up to date with template {result.new}; nothing changed.")
+        return
+    verb = "Would update" if result.pretend else "Updated"
+    click.echo(f"{verb} {result.path} from template {versions}:")
+    for label, names in (
+        ("changed", result.changed),
+        ("added", result.added),
+        ("removed", result.removed),
+        ("conflict", result.conflicts),
+    ):
+        for name in names:
+            click.echo(f"  {label:<9}{name}")
+    if result.pretend:
+        click.echo("Nothing changed (--pretend).")
+        return
+    if result.conflicts:
+        click.echo(
+            f"{len(result.conflicts)} conflict(s): edit each file listed as conflict, keep the "
+            "right lines between <<<<<<< and >>>>>>>, delete the markers (and any .rej file)."
+        )
+    click.echo(
+        "Review with `git diff`, run the tests, then commit: "
+        f'git add -A && git commit -m "chore: update template to {result.new}"'
+    )
+
+
+@main.command(
+    name="check-update",
+    epilog="Exit status: 0 up to date; 10 a newer template is available; 11 the project's "
+    "template is newer than this aieng's; 1 error.",
+)
+@click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--vcs-ref",
+    metavar="REF",
+    help="Compare with this template version (default: the one this aieng has).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def check_update(path: Path, vcs_ref: str | None, as_json: bool) -> None:
+    """Tell whether a newer template exists for the project in PATH (default: .).
+
+    \b
+    Examples:
+      aieng check-update
+      aieng check-update ../my-rag --json
+    """  # noqa: D301
+    with user_errors():
+        from scaffolder import api
+
+        check = api.check_update(path, vcs_ref=vcs_ref)
+    if as_json:
+        click.echo(json.dumps(check.to_dict(), indent=2))
+    elif check.status == "update-available":
+        click.echo(
+            f"{check.path} uses template {check.current}; {check.latest} is available. "
+            "Run `aieng update` to merge it."
+        )
+    elif check.status == "ahead":
+        click.echo(
+            f"{check.path} uses template {check.current}, newer than this aieng's "
+            f"{check.latest}; upgrade aieng (pip install -U aieng)."
+        )
+    else:
+        click.echo(f"{check.path} is up to date (template {check.current}).")
+    raise SystemExit(UPDATE_EXIT[check.status])

@@ -43,3 +43,11 @@ class GitError(AiengError):
 
 class TemplateError(AiengError):
     """The template could not be found or rendered."""
+
+
+class UpdateRefused(AiengError):
+    """An update cannot start; nothing was changed (not a project, dirty tree, downgrade...)."""
+
+
+class TemplateNotFoundError(UpdateRefused):
+    """The template a project was made from cannot be found where its answers file says."""

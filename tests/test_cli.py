@@ -1,5 +1,6 @@
 """The aieng CLI: wiring, exact messages and exit codes, and that errors write nothing."""
 
+import datetime
 import json
 import subprocess
 from importlib.metadata import version
@@ -339,3 +340,33 @@ def test_commit_falls_back_to_the_author_answers(
     assert result.exit_code == 0, result.output
     log = _git(workdir / "my-rag", "log", "-1", "--format=%an <%ae>|%cn <%ce>")
     assert log.strip() == "Ada L <ada@example.com>|Ada L <ada@example.com>"
+
+
+def test_author_answers_default_to_the_git_identity(aieng: Invoke, workdir: Path) -> None:
+    """With --defaults the LICENSE and metadata name the user git knows, not a placeholder."""
+    result = aieng("new", "rag-app", "my-rag", "--defaults", "--no-git")
+    assert result.exit_code == 0, result.output
+    answers = (workdir / "my-rag" / ".copier-answers.yml").read_text()
+    assert "author_name: Test Author" in answers
+    assert "author_email: test@example.com" in answers
+    year = datetime.date.today().year
+    assert f"Copyright (c) {year} Test Author" in (workdir / "my-rag" / "LICENSE").read_text()
+
+
+def test_explicit_author_answers_win_over_the_git_identity(aieng: Invoke, workdir: Path) -> None:
+    """An author given with -d is used as given."""
+    result = aieng("new", "rag-app", "my-rag", "--no-git", "-d", "author_name=Ada L")
+    assert result.exit_code == 0, result.output
+    assert "author_name: Ada L" in (workdir / "my-rag" / ".copier-answers.yml").read_text()
+
+
+def test_template_repo_adds_the_first_run_workflow(aieng: Invoke, workdir: Path) -> None:
+    """--template-repo records the answer and ships the workflow that renames copies."""
+    plain = aieng("new", "rag-app", "plain", "--no-git")
+    assert plain.exit_code == 0, plain.output
+    result = aieng("new", "rag-app", "my-rag", "--no-git", "--template-repo")
+    assert result.exit_code == 0, result.output
+    workflow = Path(".github/workflows/template-first-run.yml")
+    assert (workdir / "my-rag" / workflow).is_file()
+    assert not (workdir / "plain" / workflow).exists()
+    assert "template_repo: true" in (workdir / "my-rag" / ".copier-answers.yml").read_text()
