@@ -32,3 +32,11 @@ def command_env(**extra: str) -> dict[str, str]:
     )
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     return env
+
+
+def make_traversable(path: Path) -> None:
+    """Let other users reach ``path``: pgserver runs PostgreSQL as its own user under root."""
+    for part in [path, *path.parents]:
+        if part == Path(part.anchor):
+            break
+        part.chmod(part.stat().st_mode | 0o055)

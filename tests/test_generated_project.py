@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pytest_copie.plugin import Copie
 
-from tests.commands import command_env
+from tests.commands import command_env, make_traversable
 from tests.matrix import SLOW_MATRIX, answers
 
 pytestmark = pytest.mark.slow
@@ -63,14 +63,6 @@ def _tool(name: str) -> str:
     return found
 
 
-def _traversable(path: Path) -> None:
-    """Let other users reach `path`: pgserver runs PostgreSQL as its own user when run as root."""
-    for part in [path, *path.parents]:
-        if part == Path(part.anchor):
-            break
-        part.chmod(part.stat().st_mode | 0o055)
-
-
 def _project_env() -> dict[str, str]:
     return command_env(
         # One uv cache shared by every generated project (and by later runs).
@@ -87,7 +79,7 @@ def project(request: pytest.FixtureRequest, copie_session: Copie) -> Project:
     assert result.exception is None, result.exception
     assert result.project_dir is not None
     proj = Project(name, result.project_dir, _project_env())
-    _traversable(proj.path)
+    make_traversable(proj.path)
     readme = (proj.path / "README.md").read_text()
     assert INSTALL in readme and TEST in readme, "README must give the install and test commands"
     proj.run("git", "init", "-q", "-b", "main")

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import copier
@@ -20,6 +21,7 @@ import yaml
 from scaffolder import _cache, api
 from scaffolder._source import TemplateSource
 from scaffolder.errors import AiengError, BadAnswerError
+from tests.commands import command_env, make_traversable
 from tests.conftest import REPO_ROOT, Invoke, error_line, snapshot
 
 IDENTITY = {
@@ -480,3 +482,15 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> None:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+
+
+@pytest.mark.slow
+def test_updated_project_still_passes_its_own_tests(project: Path) -> None:
+    """After an update with user edits and a conflict, the project installs and its tests pass."""
+    result = api.update_project(project)
+    assert result.conflicts == ["README.md"]
+    make_traversable(project)
+    env = command_env(TMPDIR=tempfile.mkdtemp(prefix="aieng-project-tmp-"))
+    for command in (["uv", "sync", "--all-extras"], ["uv", "run", "pytest", "-q", "-x"]):
+        proc = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{command}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
