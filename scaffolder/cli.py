@@ -5,14 +5,16 @@ it) is imported inside the commands so that ``aieng --help`` stays instant.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from scaffolder.kinds import kind_names
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from scaffolder.api import Project, Update
@@ -57,18 +59,16 @@ def _prompt_name() -> str:
     return name
 
 
+def _data_option(help_text: str) -> Callable[[F], F]:
+    """Return the repeatable ``-d/--data KEY=VALUE`` option that `new` and `update` share."""
+    return click.option("-d", "--data", "data", multiple=True, metavar="KEY=VALUE", help=help_text)
+
+
 @main.command(epilog=f"Kinds: {', '.join(kind_names())}.")
 @click.argument("kind", metavar="KIND")
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @click.option("--name", help="Project name (default: DEST's last part).")
-@click.option(
-    "-d",
-    "--data",
-    "data",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Answer a template question; repeatable. See `aieng list` for the questions.",
-)
+@_data_option("Answer a template question; repeatable. See `aieng list` for the questions.")
 @click.option("--defaults", is_flag=True, help="Ask nothing; use defaults for the rest.")
 @click.option("--pretend", is_flag=True, help="Show the files that would be written; write none.")
 @click.option("--no-git", "no_git", is_flag=True, help="Do not create a git repository.")
@@ -174,14 +174,7 @@ UPDATE_EXIT = {"up-to-date": 0, "update-available": 10, "ahead": 11}
     metavar="REF",
     help="Template version to update to, such as v0.2.0 (default: the one this aieng has).",
 )
-@click.option(
-    "-d",
-    "--data",
-    "data",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Change an answer, such as vector_store=pgvector; repeatable.",
-)
+@_data_option("Change an answer, such as vector_store=pgvector; repeatable.")
 @click.option("--pretend", is_flag=True, help="Show what would change; change nothing.")
 def update(path: Path, vcs_ref: str | None, data: tuple[str, ...], pretend: bool) -> None:
     """Merge the template's changes into the project in PATH (default: .).
