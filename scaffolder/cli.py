@@ -17,6 +17,7 @@ from scaffolder.kinds import kind_names
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from scaffolder._questions import Question
     from scaffolder.api import Project, Update
 
 
@@ -157,7 +158,18 @@ def list_command(as_json: bool) -> None:
         return
     for info in kinds:
         click.echo(f"{info.kind.name}  {info.kind.summary}")
-        click.echo(f"  questions: {', '.join(q.name for q in info.questions)}")
+        width = max(len(q.name) for q in info.questions)
+        for q in info.questions:
+            click.echo(f"  {q.name:<{width}}  {_values(q)}. {q.help}")
+
+
+def _values(question: "Question") -> str:
+    """Describe what a question accepts: its choices or type, and a literal default."""
+    values = " | ".join(question.choices) if question.choices else question.type
+    default = question.default
+    if default is None or (isinstance(default, str) and ("{{" in default or "{%" in default)):
+        return values  # no default, or one derived from other answers
+    return f"{values} (default: {default})"
 
 
 CONFLICT_EXIT = 3

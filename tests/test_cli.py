@@ -36,13 +36,17 @@ def test_every_help_has_an_example(aieng: Invoke, command: list[str]) -> None:
 
 
 def test_list_shows_each_kind_with_its_questions(aieng: Invoke) -> None:
-    """It prints one line per kind with its summary, then the questions it asks."""
+    """It prints one line per kind, then each question with its choices, default and help."""
     result = aieng("list")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines if not line.startswith(" ")] == kind_names()
-    assert lines[1].startswith("  questions: project_name, ")
-    assert "project_kind" not in lines[1]
+    questions = {line.split()[0]: line for line in lines if line.startswith("  ")}
+    assert "project_kind" not in questions
+    assert next(iter(questions)) == "project_name"
+    assert " offline | openai | anthropic (default: offline). " in questions["llm_provider"]
+    assert " sqlite | pgvector (default: sqlite). " in questions["vector_store"]
+    assert "{{" not in result.output and "{%" not in result.output
 
 
 def test_list_json_parses_and_names_the_questions(aieng: Invoke) -> None:
