@@ -38,6 +38,11 @@ class TemplateBundleHook(BuildHookInterface):
         if not tags:
             self.app.display_warning("No v* tags: building without the template bundle.")
             return
+        if f"v{self.metadata.version}" not in tags:
+            self.app.display_warning(
+                f"Version {self.metadata.version} is not a tag (build from a tagged commit): "
+                "projects made by this wheel cannot be updated."
+            )
         self._scratch = tempfile.mkdtemp(prefix="aieng-bundle-")
         bundle = Path(self._scratch) / "template.bundle"
         subprocess.run(

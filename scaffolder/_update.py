@@ -191,11 +191,13 @@ def update_project(
             f"{recorded.commit}."
         )
     if not pretend:
-        return _apply(project, recorded.commit, ref, answers)
+        return _apply(project, recorded.src, recorded.commit, ref, answers)
     with tempfile.TemporaryDirectory(prefix="aieng-update-") as scratch:
         clone = Path(scratch) / top.name
         _git.output(["clone", "--quiet", "--shared", str(top), str(clone)], Path(scratch))
-        result = _apply(clone / project.relative_to(top), recorded.commit, ref, answers)
+        result = _apply(
+            clone / project.relative_to(top), recorded.src, recorded.commit, ref, answers
+        )
     result.path, result.pretend = project, True
     return result
 
@@ -218,20 +220,23 @@ def _check_answers(recorded: Recorded, data: Mapping[str, str]) -> None:
     _questions.check_data(data, asked, kind)
 
 
-def _apply(project: Path, old: str, ref: str, data: Mapping[str, str]) -> Update:
+def _apply(project: Path, src: str, old: str, ref: str, data: Mapping[str, str]) -> Update:
     """Run ``copier update`` in ``project`` and collect what it changed."""
-    _run_copier(project, ref, data)
+    _run_copier(project, ref, data, trusted=_versions.is_own(src))
     new = str(_versions.read_answers(project).commit or ref)
     update = Update(path=project, old=old, new=new)
     _collect(update)
     return update
 
 
-def _run_copier(project: Path, ref: str, data: Mapping[str, str]) -> None:
-    """Call ``copier.run_update``, turning its exceptions into aieng errors."""
+def _run_copier(project: Path, ref: str, data: Mapping[str, str], *, trusted: bool) -> None:
+    """Call ``copier.run_update``, turning its exceptions into aieng errors.
+
+    ``trusted`` (aieng's own template) lets the template's migration scripts run.
+    """
     import copier
     import jinja2
-    from copier.errors import CopierError, DirtyLocalWarning, UserMessageError
+    from copier.errors import CopierError, DirtyLocalWarning, UnsafeTemplateError, UserMessageError
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DirtyLocalWarning)
@@ -244,9 +249,17 @@ def _run_copier(project: Path, ref: str, data: Mapping[str, str]) -> None:
                 overwrite=True,
                 quiet=True,
                 conflict="inline",
+                unsafe=trusted,
             )
         except KeyboardInterrupt:
             raise KeyboardInterrupt from None
+        except UnsafeTemplateError as error:
+            features = _first_line(error).split(": ", 1)[-1].rstrip(".")
+            raise UpdateRefused(
+                f"This update runs the template's {features} (scripts), which aieng runs only "
+                "for its own template; review the template's copier.yml, then run "
+                "`copier update --trust` in the project."
+            ) from error
         except UserMessageError as error:
             raise UpdateRefused(f"copier refused the update: {_first_line(error)}") from error
         except ValueError as error:

@@ -158,6 +158,21 @@ def default_ref(src: str) -> str | None:
     return latest_tag(src)
 
 
+def is_own(src: str) -> bool:
+    """Return whether template ``src`` is aieng's own: the checkout it runs from, or its cache.
+
+    aieng trusts its own template to run migration scripts during ``copier update``
+    (``unsafe=True``); any other template must be trusted by the user (``copier update
+    --trust``). See docs/decisions/0007.
+    """
+    from scaffolder import _cache
+
+    local = local_path(src)
+    if local is None:
+        return False
+    return _same(local, template_source().path) or _same(local, _cache.cache_dir())
+
+
 def _same(a: Path, b: Path) -> bool:
     """Return whether two paths name the same directory."""
     try:

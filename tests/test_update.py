@@ -77,6 +77,7 @@ def make_template_repo(parent: Path) -> Path:
     shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(REPO_ROOT / "template", repo / "template", ignore=ignore)
+    shutil.copytree(REPO_ROOT / "migrations", repo / "migrations", ignore=ignore)
     git(repo, "init", "--quiet", "--initial-branch=main")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--no-gpg-sign", "-m", "v1")
@@ -440,6 +441,14 @@ def test_the_cache_is_recorded_as_a_home_relative_path(monkeypatch: pytest.Monke
     assert _cache.display(_cache.cache_dir()) == "/srv/aieng"
 
 
+ADR_OLD, ADR_NEW = "docs/decisions/template.md", "docs/decisions/0000-template.md"
+ADR_MIGRATION = f"""_migrations:
+  - version: v0.2.0
+    command: ["{{{{ _copier_python }}}}", "{{{{ _copier_conf.src_path }}}}/migrations/move.py",
+              "{{{{ _copier_conf.src_path }}}}", "{ADR_OLD}", "{ADR_NEW}"]
+"""
+
+
 @pytest.mark.slow
 def test_wheels_ship_the_bundle_and_update_offline(tmp_path: Path) -> None:
     """Two wheels built from tags v0.1.0 and v0.2.0: a project made by the first updates
@@ -454,10 +463,11 @@ def test_wheels_ship_the_bundle_and_update_offline(tmp_path: Path) -> None:
     dist, env = tmp_path / "dist", {**os.environ, **IDENTITY, "HOME": str(tmp_path / "home")}
     env.pop(_cache.CACHE_ENV, None)
     env.pop("XDG_CACHE_HOME", None)
-    for version in ("0.1.0", "0.2.0"):
-        _replace(repo / "pyproject.toml", 'version = "0.1.0"', f'version = "{version}"')
+    for version in ("0.1.0", "0.2.0"):  # the wheel's version is the tag (hatch-vcs)
         if version == "0.2.0":
             _replace(repo / "template" / "Makefile.jinja", "\tuv run pytest\n", "\tpytest\n")
+            git(repo, "mv", f"template/{ADR_OLD}", f"template/{ADR_NEW}")
+            _replace(repo / "copier.yml", "_migrations: []\n", ADR_MIGRATION)
         git(repo, "add", "--all")
         git(repo, "commit", "--quiet", "--no-gpg-sign", "-m", version)
         git(repo, "tag", f"v{version}")
@@ -468,6 +478,9 @@ def test_wheels_ship_the_bundle_and_update_offline(tmp_path: Path) -> None:
     run([*install, str(dist / "aieng-0.1.0-py3-none-any.whl")], tmp_path, env)
     aieng = str(venv / "bin" / "aieng")
     run([aieng, "new", "rag-app", "w-rag", "--defaults"], tmp_path, env)
+    with (tmp_path / "w-rag" / ADR_OLD).open("a", encoding="utf-8") as handle:
+        handle.write("mine\n")
+    git(tmp_path / "w-rag", "commit", "--quiet", "--no-gpg-sign", "-am", "docs: mine")
     answers = yaml.safe_load((tmp_path / "w-rag" / ".copier-answers.yml").read_text())
     assert (answers["_src_path"], answers["_commit"]) == ("~/.cache/aieng/templates", "v0.1.0")
     run([*install, str(dist / "aieng-0.2.0-py3-none-any.whl")], tmp_path, env)
@@ -475,6 +488,9 @@ def test_wheels_ship_the_bundle_and_update_offline(tmp_path: Path) -> None:
     shutil.rmtree(repo)  # no checkout anywhere
     run([aieng, "update", "w-rag"], tmp_path, env)
     assert "\tpytest\n" in (tmp_path / "w-rag" / "Makefile").read_text()
+    # the migration shipped in the bundle ran: aieng trusts its own cache
+    assert (tmp_path / "w-rag" / ADR_NEW).read_text().endswith("mine\n")
+    assert not (tmp_path / "w-rag" / ADR_OLD).exists()
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> None:

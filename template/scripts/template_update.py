@@ -151,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     run("git", "switch", "--quiet", "--create", branch)
     if source:
         commit(f"chore: read the template from {source}", ANSWERS)
-    copier("update", "--defaults", "--conflict", "inline", "--quiet")
+    # --trust: a template release that moves files ships a migration script (copier's
+    # `_migrations`), which copier runs only for trusted templates; this project's template
+    # is the one it was generated from.
+    copier("update", "--defaults", "--conflict", "inline", "--quiet", "--trust")
     found = conflicts()
     workflows = bool(run("git", "status", "--porcelain", "--", ".github/workflows").stdout.strip())
     run("git", "add", "--all")
