@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scaffolder._source import TemplateSource
+from scaffolder._source import TemplateSource, readable
 from scaffolder.errors import AiengError, BadAnswerError, TemplateError, UsageProblem
 
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
@@ -25,6 +25,9 @@ def _translate(error: Exception) -> AiengError:
     from copier.errors import InteractiveSessionError
 
     line = _first_line(error)
+    stderr = getattr(error, "stderr", None)  # plumbum's ProcessExecutionError: a git failure
+    if isinstance(stderr, str) and stderr.strip():
+        line = f"git: {stderr.strip().splitlines()[-1]}"
     if isinstance(error, InteractiveSessionError):
         return UsageProblem(
             "No terminal to ask the template's questions on; pass --defaults and --data KEY=VALUE."
@@ -55,15 +58,15 @@ def render(
     import jinja2
     from copier.errors import CopierError, DirtyLocalWarning
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), readable(source) as read:
         warnings.simplefilter("ignore", DirtyLocalWarning)
         try:
             worker = copier.run_copy(
-                source.src,
+                read.src,
                 out,
                 data=dict(data),
                 user_defaults=dict(user_defaults or {}),
-                vcs_ref=source.vcs_ref,
+                vcs_ref=read.vcs_ref,
                 defaults=defaults,
                 quiet=True,
                 cleanup_on_error=True,
@@ -72,9 +75,21 @@ def render(
             raise KeyboardInterrupt from None
         except (CopierError, ValueError, jinja2.TemplateError, OSError) as error:
             raise _translate(error) from error
+        if read.record_as is not None:
+            _record_source(out / ".copier-answers.yml", read.record_as)
     answers: dict[str, Any] = dict(worker.answers.combined)
     answers["_message_after_copy"] = worker.template.message_after_copy
     return answers
+
+
+def _record_source(answers_file: Path, recorded: str) -> None:
+    """Make the answers file name ``recorded`` as the template (``_src_path``)."""
+    import yaml
+
+    value = yaml.safe_dump(recorded, default_style=None).splitlines()[0]
+    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [f"_src_path: {value}\n" if line.startswith("_src_path:") else line for line in lines]
+    answers_file.write_text("".join(lines), encoding="utf-8")
 
 
 def render_message(template: str, answers: Mapping[str, Any], dest_display: str) -> str:

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffolder import _git, _questions, _versions
+from scaffolder import _git, _questions, _transfer, _versions
 from scaffolder._source import template_source
 from scaffolder._versions import ANSWERS_FILE, Recorded
 from scaffolder.errors import BadAnswerError, TemplateError, UpdateRefused
 
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+EDITED_BUT_REMOVED = "the template removed it; kept because you had edited it"
+UNTRACKED_IN_THE_WAY = "the template now writes it; kept your file, which git does not track"
 _MARKER = b"<<<<<<< "
 
 
@@ -34,6 +36,8 @@ class Update:
         added: Files the update created.
         removed: Files the update deleted.
         conflicts: Files with conflict markers, and ``.rej`` files, to resolve by hand.
+        kept: Files left as the user had them against the template's wish, with the reason
+            (an edited file the template removes, an untracked file where it writes one).
         pretend: Nothing was changed; the lists say what would change.
 
     """
@@ -45,12 +49,18 @@ class Update:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
     pretend: bool = False
 
     @property
     def touched(self) -> bool:
-        """Return whether the update changes any file."""
-        return bool(self.changed or self.added or self.removed or self.conflicts)
+        """Return whether the update changes any file (or keeps one the template would)."""
+        return bool(self.changed or self.added or self.removed or self.conflicts or self.kept)
+
+    @property
+    def to_resolve(self) -> int:
+        """Return how many files need the user's decision: conflicts and kept files."""
+        return len(self.conflicts) + len(self.kept)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,8 @@ class UpdateCheck:
             "template": self.template,
             "current": self.current,
             "latest": self.latest,
+            "current_version": _versions.display(self.current),
+            "latest_version": _versions.display(self.latest),
             "status": self.status,
             "update_available": self.status == "update-available",
         }
@@ -190,15 +202,19 @@ def update_project(
             f"installs; upgrade aieng (pip install -U aieng), or pass --vcs-ref "
             f"{recorded.commit}."
         )
-    if not pretend:
-        return _apply(project, recorded.src, recorded.commit, ref, answers)
+    # copier runs in a clone; the project changes only at the very end, all at once.
     with tempfile.TemporaryDirectory(prefix="aieng-update-") as scratch:
         clone = Path(scratch) / top.name
         _git.output(["clone", "--quiet", "--shared", str(top), str(clone)], Path(scratch))
-        result = _apply(
-            clone / project.relative_to(top), recorded.src, recorded.commit, ref, answers
-        )
-    result.path, result.pretend = project, True
+        result = _apply(clone / project.relative_to(top), recorded, ref, answers)
+        paths = _transfer.touched(clone)
+        occupied = _transfer.occupied(top, paths)
+        prefix = _git.output(["rev-parse", "--show-prefix"], project).strip()
+        for name in occupied:
+            result.kept[name.removeprefix(prefix)] = UNTRACKED_IN_THE_WAY
+        result.path, result.pretend = project, pretend
+        if not pretend:
+            _transfer.transfer(clone, top, [p for p in paths if p not in occupied])
     return result
 
 
@@ -220,13 +236,56 @@ def _check_answers(recorded: Recorded, data: Mapping[str, str]) -> None:
     _questions.check_data(data, asked, kind)
 
 
-def _apply(project: Path, src: str, old: str, ref: str, data: Mapping[str, str]) -> Update:
-    """Run ``copier update`` in ``project`` and collect what it changed."""
-    _run_copier(project, ref, data, trusted=_versions.is_own(src))
+def _apply(project: Path, recorded: Recorded, ref: str, data: Mapping[str, str]) -> Update:
+    """Run ``copier update`` in ``project`` (a scratch clone) and collect what it changed.
+
+    A file the template removes but the user had edited is restored and listed as kept.
+    """
+    assert recorded.commit is not None  # require_source checked it
+    _run_copier(project, ref, data, trusted=_versions.is_own(recorded.src))
     new = str(_versions.read_answers(project).commit or ref)
-    update = Update(path=project, old=old, new=new)
+    update = Update(path=project, old=recorded.commit, new=new)
     _collect(update)
+    for name in _edited(project, recorded, ref, update.removed):
+        _git.output(["checkout", "HEAD", "--", name], project)
+        update.removed.remove(name)
+        update.kept[name] = EDITED_BUT_REMOVED
     return update
+
+
+def _edited(project: Path, recorded: Recorded, ref: str, removed: list[str]) -> list[str]:
+    """Return the removed files whose committed content differs from the old template's.
+
+    The old version is rendered with the project's recorded answers (only when the update
+    removes something). Files a migration moved are not removals: ``move.py`` carried the
+    user's edits to their new path.
+    """
+    moved = _versions.moved_paths(recorded.src, ref)
+    candidates = [name for name in removed if name not in moved]
+    if not candidates:
+        return []
+    import copier
+
+    data = {k: v for k, v in recorded.answers.items() if not k.startswith("_")}
+    with tempfile.TemporaryDirectory(prefix="aieng-old-") as scratch, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old = Path(scratch) / "old"
+        copier.run_copy(
+            recorded.src, old, data=data, vcs_ref=recorded.commit, defaults=True, quiet=True
+        )
+        return [name for name in candidates if _blob(project, name) != _hash(old / name)]
+
+
+def _blob(project: Path, name: str) -> str:
+    """Return the object id of ``name`` in the project's last commit."""
+    return _git.output(["rev-parse", f"HEAD:./{name}"], project, check=False).strip()
+
+
+def _hash(path: Path) -> str:
+    """Return the git object id ``path`` would have ("" when it does not exist)."""
+    if not path.is_file():
+        return ""
+    return _git.output(["hash-object", "--", str(path)], path.parent).strip()
 
 
 def _run_copier(project: Path, ref: str, data: Mapping[str, str], *, trusted: bool) -> None:

@@ -15,11 +15,12 @@ from packaging.version import InvalidVersion, Version
 
 from scaffolder import _git
 from scaffolder._source import template_source
-from scaffolder.errors import TemplateNotFoundError, UpdateRefused
+from scaffolder.errors import GitError, TemplateNotFoundError, UpdateRefused
 
 ANSWERS_FILE = ".copier-answers.yml"
 _DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<hash>[0-9a-f]+)$")
 _REMOTE = ("gh:", "gl:", "git@", "git+")
+_HASH_LENGTH = 7  # dunamai's abbreviation of the commit in a dev version
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,28 @@ def parse_version(commit: str | None) -> Version | None:
     """Return the PEP 440 version of a ``git describe`` string (None if it has none).
 
     ``v0.1.0`` is 0.1.0; ``v0.1.0-3-gabc1234`` (three commits after the tag) is
-    ``0.1.0.post3+abc1234``, as copier reads it. A bare commit hash has no version.
+    ``0.1.0.post3.dev0+abc1234``: dunamai's rule, which copier uses for a template's version
+    and aieng's own build uses for ``aieng --version``. A bare commit hash has no version.
     """
     if not commit:
         return None
     match = _DESCRIBED.match(commit)
-    text = f"{match['tag']}.post{match['count']}+{match['hash']}" if match else commit
+    text = commit
+    if match:
+        text = f"{match['tag']}.post{match['count']}.dev0+{match['hash'][:_HASH_LENGTH]}"
     try:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+def display(commit: str) -> str:
+    """Return how aieng shows a template version: ``v`` and its PEP 440 form.
+
+    The generated update pull requests print ``v`` + copier's version, the same string.
+    """
+    version = parse_version(commit)
+    return f"v{version}" if version is not None else commit
 
 
 def read_answers(project: Path) -> Recorded:
@@ -135,7 +148,14 @@ def tags(src: str) -> list[str]:
     local = local_path(src)
     if local is not None:
         return _git.output(["tag", "--list"], local, check=False).split()
-    listing = _git.output(["ls-remote", "--tags", "--refs", src], Path.cwd(), check=False)
+    try:
+        listing = _git.output(["ls-remote", "--tags", "--refs", src], Path.cwd())
+    except GitError as error:
+        reason = error.message.split(": ", 1)[-1]
+        raise UpdateRefused(
+            f"Cannot reach the template at {src}: {reason}; check the network and the URL "
+            f"(_src_path in {ANSWERS_FILE}), then retry."
+        ) from error
     return [line.rsplit("refs/tags/", 1)[-1] for line in listing.splitlines() if line]
 
 
@@ -220,3 +240,31 @@ def compare(src: str, current: str, target: str) -> str:
     # Commits in the project's version that the target lacks: the project is ahead.
     count = _git.output(["rev-list", "--count", f"{target}..{current}"], local, check=False)
     return "ahead" if count.strip() not in ("", "0") else "update-available"
+
+
+def moved_paths(src: str, ref: str) -> set[str]:
+    """Return the old paths of files that the template's migrations move, as of ``ref``.
+
+    A release that moves a file declares ``migrations/move.py TEMPLATE OLD NEW [OLD NEW…]``
+    in ``_migrations`` (docs/decisions/0007). A remote template is not read: none is known.
+    """
+    import yaml
+
+    local = local_path(src)
+    if local is None:
+        return set()
+    text = _git.output(["show", f"{ref}:copier.yml"], local, check=False)
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return set()
+    found: set[str] = set()
+    for migration in config.get("_migrations") or [] if isinstance(config, dict) else []:
+        command = migration.get("command") if isinstance(migration, dict) else None
+        if not isinstance(command, list):
+            continue
+        words = [str(word) for word in command]
+        scripts = [n for n, word in enumerate(words) if word.endswith("/migrations/move.py")]
+        if scripts:
+            found.update(words[scripts[0] + 2 :: 2])  # after the script: TEMPLATE, then pairs
+    return found

@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 
 
 @contextmanager
+def interrupted(message: str) -> Iterator[None]:
+    """Turn Ctrl-C into one line saying what state it left, and exit status 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(message, err=True)
+        raise SystemExit(130) from None
+
+
+@contextmanager
 def user_errors() -> Iterator[None]:
     """Turn aieng errors into click errors: misuse exits 2, other failures exit 1."""
     from scaffolder.errors import AiengError, UsageProblem
@@ -100,7 +110,7 @@ def new(
       aieng new rag-app my-rag
       aieng new rag-app --defaults -d llm_provider=openai -d author_name='Ada L' my-rag
     """  # noqa: D301
-    with user_errors():
+    with user_errors(), interrupted("Interrupted: nothing was written."):
         from scaffolder import api
         from scaffolder._questions import parse_data
 
@@ -202,21 +212,24 @@ def update(path: Path, vcs_ref: str | None, data: tuple[str, ...], pretend: bool
       aieng update ../my-rag
       aieng update -d vector_store=pgvector
     """  # noqa: D301
-    with user_errors():
+    with user_errors(), interrupted(f"Interrupted: {path} is unchanged."):
         from scaffolder import api
         from scaffolder._questions import parse_data
 
         result = api.update_project(path, vcs_ref=vcs_ref, data=parse_data(data), pretend=pretend)
     _report_update(result)
-    if result.conflicts and not result.pretend:
+    if result.to_resolve and not result.pretend:
         raise SystemExit(CONFLICT_EXIT)
 
 
 def _report_update(result: "Update") -> None:
     """Print the files an update changed (or would change) and how to finish it."""
-    versions = result.old if result.old == result.new else f"{result.old} to {result.new}"
+    from scaffolder._versions import display
+
+    old, new = display(result.old), display(result.new)
+    versions = old if old == new else f"{old} to {new}"
     if not result.touched:
-        click.echo(f"{result.path} is up to date with template {result.new}; nothing changed.")
+        click.echo(f"{result.path} is up to date with template {new}; nothing changed.")
         return
     verb = "Would update" if result.pretend else "Updated"
     click.echo(f"{verb} {result.path} from template {versions}:")
@@ -228,6 +241,8 @@ def _report_update(result: "Update") -> None:
     ):
         for name in names:
             click.echo(f"  {label:<9}{name}")
+    for name, reason in sorted(result.kept.items()):
+        click.echo(f"  {'kept':<9}{name} ({reason})")
     if result.pretend:
         click.echo("Nothing changed (--pretend).")
         return
@@ -236,9 +251,14 @@ def _report_update(result: "Update") -> None:
             f"{len(result.conflicts)} conflict(s): edit each file listed as conflict, keep the "
             "right lines between <<<<<<< and >>>>>>>, delete the markers (and any .rej file)."
         )
+    if result.kept:
+        click.echo(
+            f"{len(result.kept)} file(s) kept as you had them: delete each one the project no "
+            "longer needs, or keep it."
+        )
     click.echo(
         "Review with `git diff`, run the tests, then commit: "
-        f'git add -A && git commit -m "chore: update template to {result.new}"'
+        f'git add -A && git commit -m "chore: update template to {new}"'
     )
 
 
@@ -266,18 +286,21 @@ def check_update(path: Path, vcs_ref: str | None, as_json: bool) -> None:
         from scaffolder import api
 
         check = api.check_update(path, vcs_ref=vcs_ref)
+    from scaffolder._versions import display
+
+    current, latest = display(check.current), display(check.latest)
     if as_json:
         click.echo(json.dumps(check.to_dict(), indent=2))
     elif check.status == "update-available":
         click.echo(
-            f"{check.path} uses template {check.current}; {check.latest} is available. "
+            f"{check.path} uses template {current}; {latest} is available. "
             "Run `aieng update` to merge it."
         )
     elif check.status == "ahead":
         click.echo(
-            f"{check.path} uses template {check.current}, newer than this aieng's "
-            f"{check.latest}; upgrade aieng (pip install -U aieng)."
+            f"{check.path} uses template {current}, newer than this aieng's "
+            f"{latest}; upgrade aieng (pip install -U aieng)."
         )
     else:
-        click.echo(f"{check.path} is up to date (template {check.current}).")
+        click.echo(f"{check.path} is up to date (template {current}).")
     raise SystemExit(UPDATE_EXIT[check.status])

@@ -1,11 +1,12 @@
 """Shared fixtures for the fast tier: an isolated working directory and git identity."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from scaffolder._source import TemplateSource, checkout_source, readable
 from scaffolder.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,17 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("GIT_AUTHOR", "GIT_COMMITTER"):
         monkeypatch.setenv(f"{variable}_NAME", "Test Author")
         monkeypatch.setenv(f"{variable}_EMAIL", "test@example.com")
+
+
+@pytest.fixture(scope="session")
+def template() -> Iterator[TemplateSource]:
+    """Return what the template tests render: this checkout's HEAD plus its template edits.
+
+    Untracked files and projects generated inside the checkout never reach it, as with
+    `aieng new` (docs/decisions/0008).
+    """
+    with readable(checkout_source(REPO_ROOT)) as source:
+        yield source
 
 
 @pytest.fixture

@@ -33,16 +33,25 @@ def main() -> None:
     """Render every combination and rewrite its manifest."""
     from copier import run_copy
 
+    from scaffolder._source import checkout_source, readable
     from tests.matrix import RENDER_MATRIX, answers
 
     MANIFEST_DIR.mkdir(exist_ok=True)
     warnings.simplefilter("ignore")
-    for name in sorted(RENDER_MATRIX):
-        with tempfile.TemporaryDirectory() as tmp:
-            run_copy(str(REPO), tmp, data=answers(name), defaults=True, vcs_ref="HEAD", quiet=True)
-            files = sorted(rendered_files(Path(tmp)))
-        (MANIFEST_DIR / f"{name}.txt").write_text("\n".join(files) + "\n")
-        print(f"{name}: {len(files)} files")
+    with readable(checkout_source(REPO)) as source:
+        for name in sorted(RENDER_MATRIX):
+            with tempfile.TemporaryDirectory() as tmp:
+                run_copy(
+                    source.src,
+                    tmp,
+                    data=answers(name),
+                    defaults=True,
+                    vcs_ref=source.vcs_ref,
+                    quiet=True,
+                )
+                files = sorted(rendered_files(Path(tmp)))
+            (MANIFEST_DIR / f"{name}.txt").write_text("\n".join(files) + "\n")
+            print(f"{name}: {len(files)} files")
 
 
 if __name__ == "__main__":

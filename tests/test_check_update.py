@@ -38,6 +38,8 @@ def test_an_older_project_has_an_update(old: Path, template_repo: Path, aieng: I
         "template": str(template_repo),
         "current": "v0.1.0",
         "latest": "v0.2.0",
+        "current_version": "v0.1.0",
+        "latest_version": "v0.2.0",
         "status": "update-available",
         "update_available": True,
     }

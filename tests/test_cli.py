@@ -299,8 +299,8 @@ def test_interrupt_before_the_move_leaves_nothing(
 
     monkeypatch.setattr(_files, "move_into_place", interrupted)
     result = aieng("new", "rag-app", "my-rag")
-    assert result.exit_code == 1
-    assert error_line(result) == "Aborted!"
+    assert result.exit_code == 130
+    assert error_line(result) == "Interrupted: nothing was written."
     assert snapshot(workdir) == {}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pytest_copie.plugin import Copie
 
+from scaffolder._source import TemplateSource
 from tests.commands import command_env, make_traversable
 from tests.matrix import SLOW_MATRIX, answers
 
@@ -73,9 +74,15 @@ def _project_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session", params=sorted(SLOW_MATRIX))
-def project(request: pytest.FixtureRequest, copie_session: Copie) -> Project:
+def project(
+    request: pytest.FixtureRequest, copie_session: Copie, template: TemplateSource
+) -> Project:
     name: str = request.param
-    result = copie_session.copy(extra_answers=answers(name, SLOW_MATRIX))
+    result = copie_session.copy(
+        extra_answers=answers(name, SLOW_MATRIX),
+        template_dir=template.path,
+        vcs_ref=template.vcs_ref or "HEAD",
+    )
     assert result.exception is None, result.exception
     assert result.project_dir is not None
     proj = Project(name, result.project_dir, _project_env())

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from pytest_copie.plugin import Copie
 
+from scaffolder._source import TemplateSource
 from tests.manifests import REPO, expected_files, rendered_files
 from tests.matrix import RENDER_MATRIX, answers
 
@@ -30,9 +31,13 @@ LEFTOVER_JINJA = re.compile(
 
 
 @pytest.fixture(scope="module", params=sorted(RENDER_MATRIX))
-def rendered(request: pytest.FixtureRequest, copie_session: Copie) -> tuple[str, Path]:
+def rendered(
+    request: pytest.FixtureRequest, copie_session: Copie, template: TemplateSource
+) -> tuple[str, Path]:
     name: str = request.param
-    result = copie_session.copy(extra_answers=answers(name))
+    result = copie_session.copy(
+        extra_answers=answers(name), template_dir=template.path, vcs_ref=template.vcs_ref or "HEAD"
+    )
     assert result.exception is None, result.exception
     assert result.project_dir is not None
     return name, result.project_dir

@@ -463,7 +463,7 @@ def test_wheels_ship_the_bundle_and_update_offline(tmp_path: Path) -> None:
     dist, env = tmp_path / "dist", {**os.environ, **IDENTITY, "HOME": str(tmp_path / "home")}
     env.pop(_cache.CACHE_ENV, None)
     env.pop("XDG_CACHE_HOME", None)
-    for version in ("0.1.0", "0.2.0"):  # the wheel's version is the tag (hatch-vcs)
+    for version in ("0.1.0", "0.2.0"):  # the wheel's version is the tag
         if version == "0.2.0":
             _replace(repo / "template" / "Makefile.jinja", "\tuv run pytest\n", "\tpytest\n")
             git(repo, "mv", f"template/{ADR_OLD}", f"template/{ADR_NEW}")
