@@ -26,6 +26,11 @@ def check_destination(dest: Path, *, force: bool) -> None:
             the directory that would hold it is not writable.
 
     """
+    if dest.is_symlink() and not dest.exists():
+        raise DestinationError(
+            f"{dest} is a symbolic link to {os.readlink(dest)}, which does not exist; remove "
+            "the link or create its target, or choose another DEST."
+        )
     if dest.exists() and not dest.is_dir():
         raise DestinationError(f"{dest} is a file; choose a directory path for the project.")
     if dest.is_dir() and any(dest.iterdir()) and not force:
@@ -106,12 +111,39 @@ def refuse_conflicts(dest: Path, conflicts: list[str]) -> None:
 
 
 def move_into_place(rendered: Path, dest: Path) -> None:
-    """Move a rendered project to ``dest``, which does not exist yet.
+    """Move a rendered project to ``dest``, which did not exist when aieng checked it.
 
-    The move is one ``os.replace``: DEST either appears complete or not at all.
+    The move is one rename: DEST either appears complete or not at all. If another process
+    made DEST meanwhile (two ``aieng new`` racing), its files stay as they are.
+
+    Raises:
+        DestinationError: DEST appeared, not empty, while the project was being rendered.
+
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(rendered, dest)
+    try:
+        os.rename(rendered, dest)  # never replaces a non-empty directory
+    except OSError as error:
+        if not dest.exists() and not dest.is_symlink():
+            raise
+        raise DestinationError(
+            f"{dest} appeared while aieng was rendering (another process made it); nothing "
+            "was written; choose another DEST."
+        ) from error
+
+
+def appeared(dest: Path) -> None:
+    """Refuse to fill a DEST that was empty when checked but holds files now.
+
+    Raises:
+        DestinationError: Another process put files into DEST while the project rendered.
+
+    """
+    if dest.is_dir() and any(dest.iterdir()):
+        raise DestinationError(
+            f"{dest} was empty when aieng checked it and holds files now (another process is "
+            "writing to it); nothing was written; choose another DEST."
+        )
 
 
 def merge_into(rendered: Path, dest: Path, files: list[str]) -> list[str]:

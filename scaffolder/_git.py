@@ -52,10 +52,12 @@ def identity_env(git: str, cwd: Path, author_name: str, author_email: str) -> di
     return env
 
 
-def _run(git: str, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+def _run(
+    git: str, args: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None
+) -> None:
     """Run one git command, turning a failure into a one-line GitError."""
     result = subprocess.run(
-        [git, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [git, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
@@ -81,8 +83,10 @@ def output(args: list[str], cwd: Path, *, check: bool = True) -> str:
     return result.stdout if result.returncode == 0 else ""
 
 
-def init_and_commit(path: Path, message: str, *, author_name: str, author_email: str) -> None:
-    """Create a git repository in ``path`` and commit every file in it.
+def init_and_commit(
+    path: Path, message: str, files: list[str], *, author_name: str, author_email: str
+) -> None:
+    """Create a git repository in ``path`` and commit ``files`` (paths relative to it).
 
     Raises:
         GitError: git is missing or a git command fails.
@@ -91,5 +95,12 @@ def init_and_commit(path: Path, message: str, *, author_name: str, author_email:
     git = require_git()
     env = identity_env(git, path, author_name, author_email)
     _run(git, ["init", "--quiet", "--initial-branch=main"], path, env)
-    _run(git, ["add", "--all"], path, env)
+    pathspecs = "".join(f":(literal){name}\0" for name in files)
+    _run(
+        git,
+        ["add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul"],
+        path,
+        env,
+        stdin=pathspecs,
+    )
     _run(git, ["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message], path, env)

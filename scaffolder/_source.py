@@ -133,8 +133,8 @@ def checkout_source(root: Path) -> TemplateSource:
 def readable(source: TemplateSource) -> Iterator[TemplateSource]:
     """Yield the source copier should read: ``source``, or a snapshot of its template edits.
 
-    The snapshot is a shared clone of the checkout with one more commit: ``HEAD`` plus the
-    uncommitted changes to tracked files under :data:`TEMPLATE_PATHS` (staged or not).
+    The snapshot is a shared clone of the checkout with one more commit, checked out: ``HEAD``
+    plus the uncommitted changes to tracked files under :data:`TEMPLATE_PATHS` (staged or not).
     Untracked files and nested repositories never reach it. It records the checkout, not the
     throwaway clone, as the project's template (``record_as``).
 
@@ -159,4 +159,7 @@ def readable(source: TemplateSource) -> Iterator[TemplateSource]:
         commit = _git(["commit-tree", tree, "-p", source.vcs_ref], clone, stdin=message)
         snapshot = commit.decode().strip()
         _git(["update-ref", "HEAD", snapshot], clone)  # reachable, so copier's clone has it
-        yield replace(source, path=clone, vcs_ref=snapshot, url=None, record_as=source.src)
+        _git(["checkout", "--quiet", "--force", "HEAD", "--", "."], clone)  # files, for readers
+        yield replace(
+            source, path=clone, vcs_ref=snapshot, url=None, edits=False, record_as=source.src
+        )

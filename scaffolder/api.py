@@ -5,7 +5,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +61,25 @@ class Project:
     committed: bool = False
     pretend: bool = False
     next_steps: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def list_kinds() -> list[KindInfo]:
-    """Return every kind with the questions the template asks for it."""
+    """Return every kind with the questions the template asks for it.
+
+    Defaults are the ones `aieng new` really uses: the author answers come from git's
+    identity when there is one.
+    """
     config = _questions.load_config(template_source().copier_yml)
+    offered = _author_defaults()
     return [
         KindInfo(
-            kind, [q for q in _questions.questions(config, kind.name) if q.name != "project_kind"]
+            kind,
+            [
+                replace(q, default=offered.get(q.name, q.default))
+                for q in _questions.questions(config, kind.name)
+                if q.name != "project_kind"
+            ],
         )
         for kind in KINDS
     ]
@@ -165,6 +176,8 @@ def create_project(
         _git.require_git()
     display = shlex.quote(str(dest if dest is not None else project_name))
     target = Path(os.path.abspath(dest_path))
+    existed = target.exists()
+    was_empty = existed and not any(target.iterdir())
     with _files.staging(target, sibling=not pretend) as stage:
         rendered = stage / target.name
         result = _render.render(
@@ -182,8 +195,14 @@ def create_project(
             answers={k: v for k, v in result.items() if not k.startswith("_")},
             pretend=pretend,
             next_steps=_next_steps(result, display),
+            notes=_identity_notes(result, config),
         )
-        _place(project, rendered, target, git=git and not pretend)
+        if existed:
+            _merge(project, rendered, target, git=git and not pretend, was_empty=was_empty)
+        elif not pretend:
+            if git:
+                _commit(project, rendered)
+            _files.move_into_place(rendered, target)
     return project
 
 
@@ -215,35 +234,55 @@ def _next_steps(answers: Mapping[str, Any], display: str) -> str:
         return f"Next:\n  cd {display}\n  uv sync\n  uv run pytest"
 
 
-def _place(project: Project, rendered: Path, dest: Path, *, git: bool) -> None:
-    """Move the rendered project to ``dest``, or merge it into an existing directory.
+def _merge(project: Project, rendered: Path, dest: Path, *, git: bool, was_empty: bool) -> None:
+    """Merge the rendered project into the directory ``dest`` that existed when checked.
 
     An existing directory (even an empty one, which may be the user's working directory)
-    keeps its identity: files move into it one by one.
+    keeps its identity: files move into it one by one. Only the project's own files are
+    committed; the user's other files stay untracked.
     """
-    if dest.exists():
-        conflicts, identical = _files.compare(rendered, dest, project.files)
-        _files.refuse_conflicts(project.path, conflicts)
-        project.skipped = identical
-        if project.pretend:
-            return
-        _files.merge_into(rendered, dest, project.files)
-        if git and not (dest / ".git").exists():
-            _commit(project, dest)
-        return
+    if was_empty:
+        _files.appeared(dest)
+    conflicts, identical = _files.compare(rendered, dest, project.files)
+    _files.refuse_conflicts(project.path, conflicts)
+    project.skipped = identical
     if project.pretend:
         return
-    if git:
-        _commit(project, rendered)
-    _files.move_into_place(rendered, dest)
+    _files.merge_into(rendered, dest, project.files)
+    if git and not (dest / ".git").exists():
+        _commit(project, dest)
+        if not was_empty:
+            project.notes.append(
+                f"The first commit holds only the project's files; your own files in "
+                f"{project.path} stay uncommitted (git status lists them)."
+            )
 
 
 def _commit(project: Project, where: Path) -> None:
-    """Initialise a repository in ``where`` and commit all its files."""
+    """Initialise a repository in ``where`` and commit the project's files (only those)."""
     _git.init_and_commit(
         where,
         f"chore: scaffold {project.name} ({project.kind}) with aieng {__version__}",
+        project.files,
         author_name=str(project.answers.get("author_name", "aieng")),
         author_email=str(project.answers.get("author_email", "aieng@example.com")),
     )
     project.committed = True
+
+
+def _identity_notes(answers: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    """Warn when the author is still the template's placeholder (no git identity was found)."""
+    placeholders = [
+        str(answers.get(key))
+        for key in ("author_name", "author_email")
+        if answers.get(key) == (config.get(key) or {}).get("default")
+    ]
+    if not placeholders:
+        return []
+    return [
+        f"No git identity was found, so LICENSE, pyproject.toml and the first commit name "
+        f"{' / '.join(placeholders)}. Set yours (git config --global user.name 'Ada Lovelace'; "
+        "git config --global user.email ada@example.com) before `aieng new`, or pass "
+        "-d author_name=... -d author_email=...; to fix this project, edit LICENSE and "
+        "pyproject.toml, then `git commit -a --amend --reset-author --no-edit`."
+    ]

@@ -146,6 +146,8 @@ def _report(project: "Project") -> None:
     click.echo(f"Wrote {written} files to {project.path}.")
     if project.committed:
         click.echo("Initialised a git repository with a first commit.")
+    for note in project.notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(project.next_steps)
 
 

@@ -1,12 +1,14 @@
 """The plain-Python API: kinds, create_project against temp dirs, and clean failure."""
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from scaffolder import _files, api
+from scaffolder import _files, _render, api
 from scaffolder._source import TemplateSource, template_source
 from scaffolder.errors import BadAnswerError, DestinationError, TemplateError, UnknownKindError
 from scaffolder.kinds import KINDS, kind_names
@@ -101,3 +103,56 @@ def test_missing_template_is_a_template_error(
     with pytest.raises(TemplateError, match=r"^Cannot read the template's .*copier\.yml: "):
         api.create_project("rag-app", tmp_path / "x", defaults=True)
     assert snapshot(tmp_path) == {}
+
+
+def test_a_dangling_symlink_as_dest_is_refused(tmp_path: Path) -> None:
+    """DEST that is a link to nowhere gets a one-line reason; the link stays as it was."""
+    (tmp_path / "link").symlink_to(tmp_path / "gone")
+    with pytest.raises(DestinationError) as caught:
+        api.create_project("rag-app", tmp_path / "link", name="my-rag", defaults=True)
+    assert caught.value.message == (
+        f"{tmp_path / 'link'} is a symbolic link to {tmp_path / 'gone'}, which does not exist; "
+        "remove the link or create its target, or choose another DEST."
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["link"]
+    assert (tmp_path / "link").is_symlink()
+
+
+def _racing(monkeypatch: pytest.MonkeyPatch, rival: Callable[[], object]) -> None:
+    """Make ``rival`` run (another process, in effect) just before this render."""
+    render = _render.render
+
+    def render_after_rival(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        monkeypatch.setattr(_render, "render", render)
+        rival()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(_render, "render", render_after_rival)
+
+
+def test_two_runs_racing_for_one_dest_leave_the_winners_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loser of a race for DEST says so in one line and leaves the winner's project intact."""
+    dest = tmp_path / "my-rag"
+    _racing(monkeypatch, lambda: api.create_project("rag-app", dest, defaults=True))
+    with pytest.raises(DestinationError) as caught:
+        api.create_project("rag-app", dest, defaults=True, data={"license": "Apache-2.0"})
+    assert caught.value.message == (
+        f"{dest} appeared while aieng was rendering (another process made it); nothing was "
+        "written; choose another DEST."
+    )
+    assert "MIT License" in (dest / "LICENSE").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-rag"]
+
+
+def test_files_appearing_in_an_empty_dest_stop_the_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty DEST that fills up while rendering is left to whoever fills it."""
+    dest = tmp_path / "my-rag"
+    dest.mkdir()
+    _racing(monkeypatch, lambda: (dest / "theirs.txt").write_text("theirs\n"))
+    with pytest.raises(DestinationError, match="was empty when aieng checked it and holds files"):
+        api.create_project("rag-app", dest, defaults=True)
+    assert snapshot(dest) == {"theirs.txt": b"theirs\n"}

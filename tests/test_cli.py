@@ -152,6 +152,36 @@ def test_validator_error_from_copier_is_one_line(aieng: Invoke, workdir: Path) -
     assert snapshot(workdir) == {}
 
 
+ONE_LINE = "on one line of printable text (no newline or control character)."
+CONTROL_CHARACTERS = {
+    "newline in author": (
+        "author_name=Eve\nX = 1",
+        f"'author_name': Give the author name {ONE_LINE}",
+    ),
+    "tab in author": ("author_name=Eve\tX", f"'author_name': Give the author name {ONE_LINE}"),
+    "newline before @": ("author_email=a\n@b.c", "'author_email': Give an e-mail address like "),
+    "trailing newline": ("author_email=a@b.c\n", "'author_email': Give an e-mail address like "),
+    "newline in description": (
+        "description=One\nTwo",
+        "'description': Keep the description to one line of printable text (no newline or "
+        "control character).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTROL_CHARACTERS))
+def test_control_characters_in_answers_are_refused(aieng: Invoke, workdir: Path, case: str) -> None:
+    """A newline or control character in a string answer exits 2 and writes nothing.
+
+    Such an answer would break pyproject.toml, LICENSE or the package metadata.
+    """
+    item, reason = CONTROL_CHARACTERS[case]
+    result = aieng("new", "rag-app", "x", "--no-git", "-d", item)
+    assert result.exit_code == 2, result.output
+    assert error_line(result).startswith(f"Error: Validation error for question {reason}")
+    assert snapshot(workdir) == {}
+
+
 DEST_FAILURES = {
     "a file": ({"x": "keep\n"}, "x", "x is a file; choose a directory path for the project."),
     "under a file": ({"f": "keep\n"}, "f/x", "f is a file, so f/x cannot be created in it."),
@@ -250,14 +280,23 @@ def test_no_git_records_an_absolute_source(aieng: Invoke, workdir: Path) -> None
 
 
 def test_force_merges_new_files_and_keeps_the_users(aieng: Invoke, workdir: Path) -> None:
-    """With --force into a non-empty DEST it adds the project and keeps the user's files."""
+    """With --force into a non-empty DEST it adds the project and keeps the user's files.
+
+    The first commit holds the project's files only: the user's own stay uncommitted.
+    """
     (workdir / "x").mkdir()
     (workdir / "x" / "notes.txt").write_text("mine\n")
+    (workdir / "x" / "credentials.txt").write_text("secret\n")
     result = aieng("new", "rag-app", "x", "--force")
     assert result.exit_code == 0, result.output
     assert (workdir / "x" / "notes.txt").read_text() == "mine\n"
     assert (workdir / "x" / "pyproject.toml").is_file()
-    assert _git(workdir / "x", "status", "--porcelain") == ""
+    assert _git(workdir / "x", "status", "--porcelain") == "?? credentials.txt\n?? notes.txt\n"
+    committed = _git(workdir / "x", "ls-files").splitlines()
+    assert "credentials.txt" not in committed and "pyproject.toml" in committed
+    assert "Note: The first commit holds only the project's files; your own files in x " in (
+        result.output
+    )
 
 
 def test_force_refuses_to_overwrite_a_different_file(aieng: Invoke, workdir: Path) -> None:
@@ -346,6 +385,57 @@ def test_commit_falls_back_to_the_author_answers(
     assert log.strip() == "Ada L <ada@example.com>|Ada L <ada@example.com>"
 
 
+@pytest.fixture
+def no_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take away every git identity: environment, global and system config."""
+    for variable in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.delenv(f"{variable}_NAME")
+        monkeypatch.delenv(f"{variable}_EMAIL")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("EMAIL", raising=False)
+
+
+@pytest.mark.usefixtures("no_identity")
+def test_no_git_identity_is_said_on_the_terminal(aieng: Invoke, workdir: Path) -> None:
+    """Without a git identity the placeholder author is used, and the user is told how to fix it."""
+    result = aieng("new", "rag-app", "my-rag")
+    assert result.exit_code == 0, result.output
+    assert (
+        _git(workdir / "my-rag", "log", "-1", "--format=%an <%ae>").strip()
+        == "Your Name <you@example.com>"
+    )
+    assert (
+        "Note: No git identity was found, so LICENSE, pyproject.toml and the first commit name "
+        "Your Name / you@example.com. Set yours (git config --global user.name 'Ada Lovelace'; "
+    ) in result.output
+    assert "`git commit -a --amend --reset-author --no-edit`." in result.output
+
+
+def test_a_git_identity_gives_no_note(aieng: Invoke, workdir: Path) -> None:
+    """With a git identity nothing is said about the author."""
+    result = aieng("new", "rag-app", "my-rag")
+    assert result.exit_code == 0, result.output
+    assert "Note:" not in result.output
+
+
+def test_list_shows_the_author_default_that_new_uses(aieng: Invoke) -> None:
+    """`aieng list` shows git's identity as the author default, as `aieng new` uses it."""
+    result = aieng("list", "--json")
+    questions = {q["name"]: q for q in json.loads(result.output)[0]["questions"]}
+    assert questions["author_name"]["default"] == "Test Author"
+    assert questions["author_email"]["default"] == "test@example.com"
+
+
+@pytest.mark.usefixtures("no_identity")
+def test_list_shows_the_placeholder_without_an_identity(aieng: Invoke) -> None:
+    """Without an identity `aieng list` shows the template's placeholder, as `new` uses it."""
+    result = aieng("list")
+    line = next(line for line in result.output.splitlines() if "author_name " in line)
+    assert "str (default: Your Name). Author name" in line
+
+
 def test_author_answers_default_to_the_git_identity(aieng: Invoke, workdir: Path) -> None:
     """With --defaults the LICENSE and metadata name the user git knows, not a placeholder."""
     result = aieng("new", "rag-app", "my-rag", "--defaults", "--no-git")
@@ -374,3 +464,19 @@ def test_template_repo_adds_the_first_run_workflow(aieng: Invoke, workdir: Path)
     assert (workdir / "my-rag" / workflow).is_file()
     assert not (workdir / "plain" / workflow).exists()
     assert "template_repo: true" in (workdir / "my-rag" / ".copier-answers.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("provider", "variable"), [("openai", "OPENAI_API_KEY"), ("anthropic", "ANTHROPIC_API_KEY")]
+)
+def test_next_steps_say_which_key_a_real_provider_needs(
+    aieng: Invoke, workdir: Path, provider: str, variable: str
+) -> None:
+    """Choosing a real provider ends the next steps with the key to set and where."""
+    result = aieng("new", "rag-app", "my-rag", "--no-git", "-d", f"llm_provider={provider}")
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().splitlines()[-2:] == [
+        f"It answers with {provider} once {variable} is set: `cp .env.example .env`, then put",
+        "your key in .env. Until then model calls fail and say so; LLM_PROVIDER=offline runs it "
+        "offline.",
+    ]

@@ -154,3 +154,30 @@ def test_text_files_pass_the_projects_own_whitespace_hooks(rendered: tuple[str, 
             f"{rel}:{n}: trailing space" for n, line in enumerate(lines, 1) if line != line.rstrip()
         ]
     assert offenders == []
+
+
+def test_plain_copier_defaults_derive_the_name_from_dest(
+    tmp_path: Path, template: TemplateSource
+) -> None:
+    """`copier copy --defaults <repo> DEST` needs no name: DEST's last part gives it, validated."""
+    copier = Path(sys.executable).parent / "copier"
+    base = [str(copier), "copy", "--defaults", "--quiet", "--vcs-ref", str(template.vcs_ref)]
+    dest = tmp_path / "My_Cool Rag"
+    proc = subprocess.run(
+        [*base, str(template.path), str(dest)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert (recorded["project_name"], recorded["package_name"]) == ("my-cool-rag", "my_cool_rag")
+    assert (dest / "src" / "my_cool_rag" / "__init__.py").is_file()
+    proc = subprocess.run(
+        [*base, str(template.path), str(tmp_path / "2fast")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "ValueError: Validation error for question 'project_name': Use lower-case ASCII "
+        "letters, digits and single hyphens, starting with a letter (for example my-rag)"
+    )
