@@ -46,6 +46,8 @@ class EvalResult:
         prompt: The prompt(s) used, as `name@version` (several joined by ", ").
         provider: Model provider used (the CLI fills in LLM_PROVIDER when empty).
         model: Model used (the CLI fills in LLM_MODEL when empty).
+        definitions: What a metric measures, for metrics worth a sentence in the report
+            (rubric checks especially).
 
     """
 
@@ -55,6 +57,7 @@ class EvalResult:
     prompt: str = ""
     provider: str = ""
     model: str = ""
+    definitions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Refuse a result whose metrics do not all say which direction is better."""
@@ -189,6 +192,10 @@ def render_markdown(result: EvalResult, comparisons: list[Comparison]) -> str:
             f"| {c.name} | {_fmt(c.value)} | {_fmt(c.baseline)} | {change} "
             f"| {_fmt(c.allowed) if c.baseline is not None else ''} | {c.status} |"
         )
+    defined = [(name, text) for name, text in sorted(result.definitions.items())]
+    if defined:
+        lines += ["", "## Metric definitions", ""]
+        lines += [f"- `{name}`: {text}" for name, text in defined if name in result.metrics]
     failures = [d for d in result.details if d.get("passed") is False]
     lines += ["", f"## Failed cases ({len(failures)})", ""]
     if not failures:
