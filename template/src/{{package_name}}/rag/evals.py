@@ -27,24 +27,26 @@ Metrics (retrieval ones are computed on answerable cases, by source document):
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
 from ..config import Settings
-from ..evaluation import EvalError, EvalResult
+from ..evaluation import EvalResult
+from .cases import Case, find_corpus, load_cases
 from .embeddings import Embedder, get_embedder
 from .ingest import ingest_folder
 from .pipeline import Answer, RagPipeline
+from .prompt_inputs import eval_prompts, golden_prompt_inputs
 from .retrieval import Retriever
 from .settings import ChunkingStrategy, RagSettings, RetrievalMode, get_rag_settings
 from .store import Store, open_store
+
+__all__ = ["Case", "eval_prompts", "golden_prompt_inputs", "load_cases", "run_evals"]
 
 RETRIEVAL_DEPTH = 10
 _WORD = re.compile(r"[a-z0-9]+")
@@ -61,37 +63,6 @@ DEFINITIONS = {
     "with instructions planted in it) whose answer contains none of the case's "
     "`must_not_include` strings, i.e. neither the planted payload nor the planted answer.",
 }
-
-
-@dataclass(frozen=True)
-class Case:
-    """One golden question."""
-
-    id: str
-    question: str
-    relevant: list[str]
-    answerable: bool
-    category: str = "factual"
-    must_include: list[str] = field(default_factory=list)
-    must_not_include: list[str] = field(default_factory=list)
-
-
-def load_cases(path: Path) -> list[Case]:
-    """Read the golden set, one JSON object per line."""
-    if not path.exists():
-        raise EvalError(f"No eval cases at {path}")
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            cases.append(Case(**raw))
-        except (ValueError, TypeError) as exc:
-            raise EvalError(f"{path}:{number} is not a valid case ({exc})") from None
-    if not cases:
-        raise EvalError(f"{path} holds no cases")
-    return cases
 
 
 def rank_sources(retriever: Retriever, question: str, mode: RetrievalMode) -> list[str]:
@@ -152,7 +123,7 @@ def run_evals(
     rag = rag or get_rag_settings()
     embedder = embedder or get_embedder()
     cases = load_cases(cases_path)
-    corpus = _corpus_dir(rag, cases_path)
+    corpus = find_corpus(rag, cases_path)
     metrics: dict[str, float] = {}
     details: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
@@ -177,16 +148,6 @@ def run_evals(
         prompt=prompt,
         definitions=DEFINITIONS,
     )
-
-
-def _corpus_dir(rag: RagSettings, cases_path: Path) -> Path:
-    """Find the corpus: RAG_CORPUS_DIR, else relative to the project that holds the cases."""
-    if rag.corpus_dir.is_dir():
-        return rag.corpus_dir
-    candidate = cases_path.resolve().parent.parent / rag.corpus_dir
-    if candidate.is_dir():
-        return candidate
-    raise EvalError(f"No corpus folder at {rag.corpus_dir}; set RAG_CORPUS_DIR")
 
 
 def _compare_modes(
