@@ -109,7 +109,7 @@ def plan_runs(
     if mode in (None, "offline"):
         runs.append(EvalRun("offline", _offline(settings), "eval", baseline))
     if mode in (None, "replay"):
-        recorded = recorded_providers(cassettes)
+        recorded = [p for p in recorded_providers(cassettes) if p in REAL_PROVIDERS]
         if not recorded and mode is None:
             notes.append(no_recordings_note(cassettes))
         elif not recorded:
