@@ -1,4 +1,4 @@
-"""Regenerate template/evals/baseline.json.jinja from the current template.
+"""Regenerate template/evals/baseline.json.jinja and the prompt snapshots from the template.
 
 Usage: .venv/bin/python scripts/refresh_baselines.py  (from the repository root; ~30 s)
 
@@ -9,12 +9,18 @@ the project was generated with, so this renders the default rag-app, runs
 template that gives each project the baseline of its own setup. Run it after any change that
 moves eval numbers (retrieval, chunking, the offline model, the golden set, the corpus); the
 slow template tests fail until the baseline is current.
+
+It also runs `my-rag prompt-snapshots` in the rendered project and copies
+`evals/prompt_snapshots/` back into the template: that writes the snapshot of a new prompt
+version and refreshes snapshots whose inputs moved (golden set, corpus, parser), but refuses,
+like in any project, to rewrite the snapshot of a released version whose text changed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +29,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "template" / "evals" / "baseline.json.jinja"
+SNAPSHOTS = REPO / "template" / "evals" / "prompt_snapshots"
 SETUPS = [f"{c}-{m}" for c in ("heading", "fixed") for m in ("hybrid", "bm25", "dense")]
 HEADER = """\
 {#- The eval baseline of the sample corpus and golden set, measured with the offline provider
@@ -52,24 +59,42 @@ BODY = """\
 """
 
 
-def measure(tmp: Path) -> dict[str, dict[str, Any]]:
-    """Render the default rag-app and return its eval baseline for every setup."""
+def render(tmp: Path) -> Path:
+    """Render the default rag-app into `tmp` and install it; return its folder."""
     dest = tmp / "my-rag"
     copier = Path(sys.executable).parent / "copier"
     render = [str(copier), "copy", "--vcs-ref", "HEAD", "--defaults", "--quiet"]
     render += ["-d", "project_name=my-rag", str(REPO), str(dest)]
     subprocess.run(render, check=True, capture_output=True)
     subprocess.run(["uv", "sync", "--all-extras", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def measure(dest: Path, tmp: Path) -> dict[str, dict[str, Any]]:
+    """Return the eval baseline of the rendered project for every setup."""
     baselines = {}
     for setup in SETUPS:
         chunking, mode = setup.split("-")
         out = tmp / f"{setup}.json"
         env = {**os.environ, "RAG_CHUNKING": chunking, "RAG_RETRIEVAL": mode}
-        command = ["uv", "run", "my-rag", "eval", "--update-baseline", "--baseline", str(out)]
+        command = ["uv", "run", "my-rag", "eval", "--mode", "offline", "--update-baseline"]
+        command += ["--baseline", str(out)]
         subprocess.run(command, cwd=dest, env=env, check=True, capture_output=True)
         baselines[setup] = json.loads(out.read_text())
         print(f"measured {setup}")
     return baselines
+
+
+def refresh_snapshots(dest: Path) -> None:
+    """Write missing prompt snapshots in the rendered project and copy them to the template."""
+    command = ["uv", "run", "my-rag", "prompt-snapshots"]
+    proc = subprocess.run(command, cwd=dest, capture_output=True, text=True, check=False)
+    print(proc.stdout.strip() or "prompt snapshots unchanged")
+    if proc.returncode != 0:
+        sys.exit(proc.stderr.strip())
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    for snapshot in sorted((dest / "evals" / "prompt_snapshots").glob("*.json")):
+        shutil.copyfile(snapshot, SNAPSHOTS / snapshot.name)
 
 
 def as_template(baselines: dict[str, dict[str, Any]]) -> str:
@@ -94,7 +119,9 @@ def as_template(baselines: dict[str, dict[str, Any]]) -> str:
 def main() -> None:
     """Measure every setup and rewrite the baseline template."""
     with tempfile.TemporaryDirectory(prefix="aieng-baseline-") as tmp:
-        OUT.write_text(as_template(measure(Path(tmp))))
+        dest = render(Path(tmp))
+        refresh_snapshots(dest)
+        OUT.write_text(as_template(measure(dest, Path(tmp))))
     print(f"wrote {OUT.relative_to(REPO)}")
 
 

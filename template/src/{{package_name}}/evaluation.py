@@ -29,6 +29,12 @@ README_START = "<!-- eval-results:start -->"
 README_END = "<!-- eval-results:end -->"
 
 Status = Literal["ok", "improved", "regressed", "missing", "new"]
+_MODES = {
+    "offline": "offline (the deterministic offline model)",
+    "replay": "replay (recorded real-provider replies, no network; latency not measured)",
+    "record": "record (the real provider, called now, its replies recorded)",
+    "live": "live (the real provider, called now)",
+}
 
 
 class EvalError(Exception):
@@ -46,6 +52,11 @@ class EvalResult:
         prompt: The prompt(s) used, as `name@version` (several joined by ", ").
         provider: Model provider used (the CLI fills in LLM_PROVIDER when empty).
         model: Model used (the CLI fills in LLM_MODEL when empty).
+        definitions: What a metric measures, for metrics worth a sentence in the report
+            (rubric checks especially).
+        mode: What produced the answers: `offline`, `replay` (recorded real replies),
+            `record` or `live` (the real provider, called now).
+        recording: The cassette a replay or a recording used, if any.
 
     """
 
@@ -55,6 +66,9 @@ class EvalResult:
     prompt: str = ""
     provider: str = ""
     model: str = ""
+    definitions: dict[str, str] = field(default_factory=dict)
+    mode: str = ""
+    recording: str = ""
 
     def __post_init__(self) -> None:
         """Refuse a result whose metrics do not all say which direction is better."""
@@ -144,6 +158,7 @@ def write_baseline(result: EvalResult, path: Path) -> None:
         "prompt": result.prompt,
         "provider": result.provider,
         "model": result.model,
+        "mode": result.mode,
         "date": _today(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,11 +166,16 @@ def write_baseline(result: EvalResult, path: Path) -> None:
 
 
 def write_reports(
-    result: EvalResult, comparisons: list[Comparison], report_dir: Path, tolerance: float
+    result: EvalResult,
+    comparisons: list[Comparison],
+    report_dir: Path,
+    tolerance: float,
+    *,
+    name: str = "eval",
 ) -> tuple[Path, Path]:
-    """Write `eval.json` and `eval.md` into `report_dir` and return their paths."""
+    """Write `<name>.json` and `<name>.md` into `report_dir` and return their paths."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = report_dir / "eval.json", report_dir / "eval.md"
+    json_path, md_path = report_dir / f"{name}.json", report_dir / f"{name}.md"
     report = {
         **asdict(result),
         "date": _today(),
@@ -175,6 +195,8 @@ def render_markdown(result: EvalResult, comparisons: list[Comparison]) -> str:
         "# Eval report",
         "",
         f"- Gate: **{verdict}**",
+        f"- Mode: {_MODES.get(result.mode, result.mode or 'n/a')}"
+        + (f" (`{result.recording}`)" if result.recording else ""),
         f"- Prompt: `{result.prompt or 'n/a'}`",
         f"- Provider / model: `{result.provider or 'n/a'}` / `{result.model or 'default'}`",
         f"- Date: {_today()}",
@@ -189,6 +211,10 @@ def render_markdown(result: EvalResult, comparisons: list[Comparison]) -> str:
             f"| {c.name} | {_fmt(c.value)} | {_fmt(c.baseline)} | {change} "
             f"| {_fmt(c.allowed) if c.baseline is not None else ''} | {c.status} |"
         )
+    defined = [(name, text) for name, text in sorted(result.definitions.items())]
+    if defined:
+        lines += ["", "## Metric definitions", ""]
+        lines += [f"- `{name}`: {text}" for name, text in defined if name in result.metrics]
     failures = [d for d in result.details if d.get("passed") is False]
     lines += ["", f"## Failed cases ({len(failures)})", ""]
     if not failures:

@@ -43,6 +43,7 @@ _ERROR_TYPES = {
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PROBE_PATHS = {"/healthz", "/readyz", "/metrics"}  # access-logged at DEBUG when they succeed
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 def error_response(
@@ -112,7 +113,10 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 exchange.status, exchange.started = message["status"], True
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers_out = message.setdefault("headers", [])
+                headers_out.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == _NOSNIFF[0] for name, _ in headers_out):
+                    headers_out.append(_NOSNIFF)  # answers are text: never sniffed as HTML
             await send(message)
 
         context = propagate.extract(headers)

@@ -10,11 +10,18 @@ comment saying what changed in this version:
 
 The `system` block is optional, the `user` block is required. Variables are strict: a missing
 one is an error, not an empty string. Never edit a released version: add `v<N+1>.j2`, so that
-eval reports and traces (which record name and version) stay comparable.
+eval reports and traces (which record name and version) stay comparable; the prompt snapshots
+(`prompt_snapshots.py`) fail a test when a version's rendering changes.
+
+Untrusted text (documents, user questions) goes inside a fence such as
+`<source id="1" title="{{ title | attr }}">{{ text | untrusted }}</source>`: the `untrusted`
+filter defuses every fence tag in the text (`</source>` becomes `&lt;/source>`), so the text
+can neither close its own fence nor open a new one, and `attr` escapes an attribute value.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +34,9 @@ from .llm.types import Message, PromptRef
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 _VERSION_FILE = re.compile(r"^v(\d+)\.j2$")
+FENCE_TAGS = ("source", "sources", "question", "document", "documents", "context", "data")
+"""Tag names prompts use to fence untrusted text; `untrusted` defuses them inside the text."""
+_FENCE_TAG = re.compile(r"<(?=\s*/?\s*(?:" + "|".join(FENCE_TAGS) + r")\b)", re.IGNORECASE)
 
 
 class PromptNotFoundError(LookupError):
@@ -71,15 +81,32 @@ class Prompt:
         return messages
 
 
+def untrusted(text: object) -> str:
+    """Defuse fence tags in untrusted text: `</source>` becomes `&lt;/source>`.
+
+    Only the `<` of a tag named in `FENCE_TAGS` changes, so other text (code such as `a < b`
+    or `<div>`) reaches the model as written, and no text can end its fence early.
+    """
+    return _FENCE_TAG.sub("&lt;", str(text))
+
+
+def attr(text: object) -> str:
+    """Escape text for a double-quoted attribute of a fence tag (`&`, `<`, `>`, `"`)."""
+    return html.escape(str(text), quote=True)
+
+
 @lru_cache(maxsize=8)
 def _environment(directory: Path) -> jinja2.Environment:
     """Return a strict Jinja2 environment reading prompt files from `directory`."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(default=False, default_for_string=False),
         keep_trailing_newline=True,
     )
+    environment.filters["untrusted"] = untrusted
+    environment.filters["attr"] = attr
+    return environment
 
 
 def available_prompts(directory: Path = PROMPTS_DIR) -> dict[str, list[int]]:

@@ -1,4 +1,8 @@
-"""A scripted HTTP server on 127.0.0.1 that replays canned provider replies in order."""
+"""A scripted HTTP server on 127.0.0.1 that replays canned provider replies in order.
+
+With a `responder`, requests that find the script empty are answered by it instead (for
+example with replies computed from the request, as a model would).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,7 +41,8 @@ class Request:
 class FakeServer:
     """Serve scripted replies; each request takes the next one, and every request is recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: Callable[[Request], Reply] | None = None) -> None:
+        self.responder = responder
         self.script: deque[Reply] = deque()
         self.requests: list[Request] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -62,6 +67,8 @@ class FakeServer:
         self.requests.append(request)
         if self.script:
             return self.script.popleft()
+        if self.responder is not None:
+            return self.responder(request)
         return Reply(500, {"error": {"message": "fake server: script exhausted"}})
 
     def __enter__(self) -> FakeServer:

@@ -1,12 +1,17 @@
 """A deterministic, network-free provider for tests, evals and demos.
 
-Given a grounded prompt (`Sources:` with `[n] title` blocks, then `Question:`), it answers with
-the one to three source sentences that best match the question (IDF-weighted word overlap,
-preferring better-ranked sources), each cited as `[n]`, and answers exactly `REFUSAL` when the
-sources cover too little of the question, or when the question tries to override the
-instructions or asks for secrets. It knows nothing about any corpus: it is a stand-in that
-makes the pipeline and its evals meaningful without a model. Any other input gets a short
-extractive summary of itself. Token usage is estimated (about four characters per token).
+Given a grounded prompt (fenced `<source id="n">` blocks and a `<question>`, or the older
+`Sources:` / `[n] title` / `Question:` format; see `grounded.py`), it answers with the one to
+three source sentences that best match the question (IDF-weighted word overlap, preferring
+better-ranked sources), each cited as `[n]`, and answers exactly `REFUSAL` when the sources
+cover too little of the question, or when the question tries to override the instructions or
+asks for secrets. Source text is data: it never quotes a source sentence that gives the
+assistant orders or imitates the prompt (`Ignore previous instructions`, `reply only with`,
+`Answer:`). It does not read the system message, so it cannot show whether a real model
+follows a prompt's wording: recorded replies and live evals judge that. It knows nothing about
+any corpus: it is a stand-in that makes the pipeline and its evals meaningful without a model.
+Any other input gets a short extractive summary of itself. Token usage is estimated (about
+four characters per token).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .grounded import Source as Source
+from .grounded import parse_grounded as parse_grounded
 from .pricing import estimate_tokens
 from .types import Message, ProviderResponse, Usage
 
@@ -51,7 +58,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 _PRONOUN = re.compile(r"(?:it|its|this|that|these|those|they|their|there)\b", re.IGNORECASE)
-_SOURCE_HEADER = re.compile(r"^\[(\d+)\]\s*(.*)$")
 _QUANTITY = re.compile(
     r"\b(?:how (?:much|many|long|big|large|soon|quickly|fast|often|old)|when|maximum|minimum"
     r"|what (?:date|time|year|day|share|percentage|size|version)|which (?:version|release|year))\b",
@@ -65,6 +71,16 @@ _UNSAFE = re.compile(
     re.IGNORECASE,
 )
 """Instruction overrides and demands for secrets, which a grounded assistant declines."""
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.?!]{0,40}"
+    r"\b(?:instructions?|rules|prompts?|guidelines|documents|sources)\b"
+    r"|\b(?:reply|respond|answer|say)\b[^.?!]{0,20}\bonly\b|\bonly (?:reply|respond|answer|say)\b"
+    r"|\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\b(?:developer|god) mode\b"
+    r"|\bsystem prompt\b|\b(?:do not|don't|never) cite\b"
+    r"|(?:^|\s)(?:System|Assistant|User|Human|Question|Answer|Instructions?):\s",
+)
+"""Source sentences that give the assistant orders or imitate the prompt's own lines (role or
+Question/Answer labels): source text is data, so the provider never quotes them."""
 _SUFFIXES = ("ing", "ies", "ed", "es", "ly", "s", "e", "y")
 _STOPWORDS = frozenset(
     """a about after again all allow also am an and any anyone are as ask at be been before
@@ -80,15 +96,6 @@ _STOPWORDS = frozenset(
 )
 _NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
 _NUMBERS = {word: str(n) for n, word in enumerate(_NUMBER_WORDS, start=1)}
-
-
-@dataclass(frozen=True)
-class Source:
-    """One numbered source from a grounded prompt."""
-
-    number: int
-    title: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -118,25 +125,6 @@ def content_words(text: str) -> set[str]:
     return {w for w in words if len(w) > 1}
 
 
-def parse_grounded(text: str) -> tuple[list[Source], str] | None:
-    """Split a grounded prompt into its sources and question, or None for other input."""
-    if "Sources:" not in text or "Question:" not in text:
-        return None
-    body, _, question = text.partition("Sources:")[2].rpartition("Question:")
-    sources: list[Source] = []
-    lines: list[str] = []
-    header: tuple[int, str] | None = None
-    for line in [*body.splitlines(), "[0] end"]:
-        match = _SOURCE_HEADER.match(line.strip())
-        if match is None:
-            lines.append(line.rstrip())
-            continue
-        if header is not None:
-            sources.append(Source(header[0], header[1], "\n".join(lines).strip()))
-        header, lines = (int(match.group(1)), match.group(2).strip()), []
-    return sources, question.strip()
-
-
 def sentences(text: str) -> list[str]:
     """Split source text into sentences; a blank line or a list item always ends one."""
     out: list[str] = []
@@ -144,6 +132,11 @@ def sentences(text: str) -> list[str]:
         flat = _BULLET.sub("", " ".join(paragraph.split()))
         out.extend(s for s in _SENTENCE_END.split(flat) if s)
     return out
+
+
+def quotable(text: str) -> list[str]:
+    """Return the sentences of a source that may be quoted: all but orders to the assistant."""
+    return [s for s in sentences(text) if not _INSTRUCTION.search(s)]
 
 
 def idf_weights(wanted: set[str], bags: Sequence[set[str]]) -> dict[str, float]:
@@ -165,7 +158,7 @@ def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scor
     share a whole source (title included) holds.
     """
     wanted = content_words(question)
-    split = [(source, sentences(source.text)) for source in sources]
+    split = [(source, quotable(source.text)) for source in sources]
     groups = [[content_words(text) for text in texts] for _, texts in split]
     weights = idf_weights(wanted, [bag for group in groups for bag in group])
     total = sum(weights.values())

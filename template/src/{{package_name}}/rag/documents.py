@@ -3,11 +3,17 @@
 Each file becomes a `ParsedDocument`: a list of `Block`s (one paragraph each) that remember the
 heading path they sit under, so the structure-aware chunker can keep headings as context.
 Files that cannot be used are skipped with a reason instead of failing the whole ingest.
+
+Nothing outside the folder is ever read: every file is resolved to its real path, and one
+that lies outside the real folder (a link to `/etc/passwd`, a linked folder elsewhere) is
+skipped as `outside_corpus`. A link to a file inside the folder is read like a copy under its
+own name; links to folders are never followed, so link loops cannot occur.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,29 +68,61 @@ class ParsedDocument:
 
 
 def iter_files(folder: Path) -> Iterator[Path]:
-    """Yield every regular file under `folder`, sorted, skipping hidden files and folders."""
+    """Yield every file and link under `folder`, sorted, skipping hidden files and folders.
+
+    Folders are walked without following links to folders (so a link loop cannot hang the
+    walk); such links, and links to files, are yielded for `parse_file` to check where they
+    really point.
+    """
     if not folder.is_dir():
         raise IngestError(f"{folder} is not a folder; pass the folder that holds your documents.")
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            yield path
+    found: list[Path] = []
+    for parent, folders, files in os.walk(folder, followlinks=False):
+        here = Path(parent)
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [here / name for name in folders if (here / name).is_symlink()]
+        found += [here / name for name in files if not name.startswith(".")]
+    yield from sorted(found)
+
+
+def resolve_inside(path: Path, folder: Path) -> Path:
+    """Return the real path of `path`, which must be a file inside the real `folder`.
+
+    Raises:
+        SkipFileError: `path` is a broken or looping link (`broken_link`), really lies outside
+            the corpus folder (`outside_corpus`), or links to a folder (`symlinked_folder`).
+
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop on Python < 3.13
+        raise SkipFileError("broken_link", f"broken or looping link ({exc})") from None
+    root = folder.resolve()
+    if not real.is_relative_to(root):
+        raise SkipFileError("outside_corpus", f"links to {real}, outside the corpus {root}")
+    if real.is_dir():
+        raise SkipFileError(
+            "symlinked_folder", "links to a folder; not followed (ingest the folder itself)"
+        )
+    return real
 
 
 def parse_file(path: Path, folder: Path, *, max_bytes: int) -> ParsedDocument:
-    """Read and parse one file.
+    """Read and parse one file of `folder`; what is read is its real path, never outside `folder`.
 
     Raises:
-        SkipFileError: the file is unsupported, binary, too large, empty or unreadable.
+        SkipFileError: the file lies outside the folder (through a link), or is unsupported,
+            binary, too large, empty or unreadable.
 
     """
+    real = resolve_inside(path, folder)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFileError("unsupported", f"unsupported extension {suffix or '(none)'!r}")
-    size = path.stat().st_size
+    size = real.stat().st_size
     if size > max_bytes:
         raise SkipFileError("too_large", f"{size} bytes > RAG_MAX_FILE_BYTES={max_bytes}")
-    data = path.read_bytes()
+    data = real.read_bytes()
     source = path.relative_to(folder).as_posix()
     content_hash = hashlib.sha256(data).hexdigest()
     if suffix == ".pdf":

@@ -108,7 +108,7 @@ class RagPipeline:
         self._store = store
         self.embedder = embedder or get_embedder()
         self.llm = llm or build_llm(settings, on_call=record_llm_call)
-        self.prompt = load_prompt(PROMPT_NAME)
+        self.prompt = load_prompt(PROMPT_NAME, rag.prompt_version or None)
 
     @property
     def store(self) -> Store:

@@ -1,0 +1,158 @@
+"""The work of the `eval` command: run each planned eval, write its reports, apply its gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from .config import Settings
+from .eval_modes import EvalRun, finish, record_hint, resolve
+from .evaluation import (
+    Comparison,
+    EvalError,
+    EvalResult,
+    compare,
+    describe,
+    load_baseline,
+    update_readme,
+    write_baseline,
+    write_reports,
+)
+from .replay import cassette, replay_failed, replay_misses
+
+EvalRunner = Callable[[Settings, Path], EvalResult]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """The `eval` command's options that every run shares."""
+
+    cases: Path
+    report_dir: Path
+    readme: Path
+    update_baseline: bool
+    no_gate: bool
+    tolerance: float
+
+
+def run_all(
+    runs: list[EvalRun], notes: list[str], run_evals: EvalRunner, options: EvalOptions
+) -> None:
+    """Run, report and gate every run; fail once at the end, naming every failed run.
+
+    Raises:
+        click.ClickException: A gate failed, or a run could not be made (after the others ran).
+
+    """
+    regressions: list[str] = []
+    errors: list[str] = []
+    for run in runs:
+        if len(runs) > 1:
+            click.echo(f"\n== {run.describe()}")
+        try:
+            failed = _run_one(run, run_evals, options)
+        except EvalError as exc:
+            if len(runs) == 1:
+                raise
+            errors.append(f"{run.label}: {exc}")
+            continue
+        if failed:
+            md_path = options.report_dir / f"{run.report_name}.md"
+            what = f"{', '.join(failed)} regressed beyond tolerance (see {md_path})"
+            regressions.append(what if len(runs) == 1 else f"{run.label}: {what}")
+    for note in notes:
+        click.echo(note)
+    problems = [f"Error: {error}" for error in errors]
+    if regressions:
+        problems.insert(
+            0,
+            f"Eval gate failed: {'; '.join(regressions)}. If the change is intended, run "
+            "`eval --update-baseline` (with the same --mode) and commit the baseline.",
+        )
+    if problems:
+        raise click.ClickException("\n".join(problems).removeprefix("Error: "))
+    if not options.no_gate:
+        click.echo("Eval gate passed.")
+
+
+def _run_one(run: EvalRun, run_evals: EvalRunner, options: EvalOptions) -> list[str]:
+    """Run one eval, write its reports, print its summary; return the metrics that failed."""
+    run = resolve(run)
+    reference = _baseline(run, options)
+    result = _run_suite(run, run_evals, options.cases)
+    if options.update_baseline:
+        write_baseline(result, run.baseline)
+        reference = result.metrics
+    comparisons = compare(result, reference or {}, options.tolerance)
+    json_path, md_path = write_reports(
+        result, comparisons, options.report_dir, options.tolerance, name=run.report_name
+    )
+    written = [json_path, md_path]
+    if options.update_baseline and run.mode == "offline" and update_readme(options.readme, result):
+        written.append(options.readme)
+    _report(comparisons, written)
+    if options.update_baseline:
+        click.echo(f"Baseline written to {run.baseline}.")
+    if run.mode == "record":
+        click.echo(record_hint(run))
+    failed = [c.name for c in comparisons if c.status in ("regressed", "missing")]
+    if options.no_gate:
+        click.echo(f"Gate not applied (--no-gate); regressed: {', '.join(failed) or 'none'}.")
+        return []
+    if reference is None:
+        kind = "replay" if run.mode == "record" else run.mode
+        click.echo(
+            f"No {kind} baseline at {run.baseline}: the gate was not applied to this run. "
+            f"Accept it with `eval --mode {kind} --update-baseline` and commit the baseline."
+        )
+        return []
+    return failed
+
+
+def _baseline(run: EvalRun, options: EvalOptions) -> dict[str, float] | None:
+    """Return the metrics this run gates on, or None when it has no baseline to gate on.
+
+    Raises:
+        EvalError: The offline baseline is missing (it always exists in a project).
+
+    """
+    if options.update_baseline:
+        return None
+    if run.mode == "offline" and not (options.no_gate and not run.baseline.exists()):
+        return load_baseline(run.baseline)
+    return load_baseline(run.baseline) if run.baseline.exists() else None
+
+
+def _run_suite(run: EvalRun, run_evals: EvalRunner, cases: Path) -> EvalResult:
+    """Run the suite with the run's settings, inside its cassette when it records or replays."""
+    recording = run.cassette if run.mode in ("record", "replay") else None
+    if recording is None:
+        return finish(run_evals(run.settings, cases), run)
+    if run.mode == "record":
+        with cassette(recording, "record"):
+            return finish(run_evals(run.settings, cases), run)
+    try:
+        with cassette(recording, "replay"):
+            result = run_evals(run.settings, cases)
+    except replay_misses() as exc:
+        raise replay_failed(recording, run.provider, exc) from None
+    return finish(result, run)
+
+
+def _report(comparisons: list[Comparison], written: list[Path]) -> None:
+    """Print the headline metrics, what moved against the baseline, and the files written."""
+    click.echo(f"{'metric':<24} {'value':>10} {'baseline':>10}")
+    for c in comparisons:
+        if not c.name.startswith("cmp_"):  # the per-setup comparisons stay in the report
+            click.echo(f"{c.name:<24} {_number(c.value):>10} {_number(c.baseline):>10}")
+    for line in describe(comparisons) or ["no metric moved"]:
+        click.echo(f"  {line}")
+    click.echo("Wrote " + ", ".join(str(path) for path in written))
+
+
+def _number(value: float | None) -> str:
+    """Format a metric for the summary table."""
+    return "-" if value is None else f"{value:.4g}"
