@@ -149,3 +149,29 @@ def test_text_files_pass_the_projects_own_whitespace_hooks(rendered: tuple[str, 
             f"{rel}:{n}: trailing space" for n, line in enumerate(lines, 1) if line != line.rstrip()
         ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        (".env", True),
+        (".env.local", True),
+        (".env.production", True),
+        (".env.test.local", True),
+        (".env.example", False),
+        ("src/app/.env.staging", True),
+    ],
+)
+def test_gitignore_keeps_env_files_out_but_the_example(
+    rendered: tuple[str, Path], tmp_path: Path, path: str, ignored: bool
+) -> None:
+    """The project's .gitignore ignores `.env` and every `.env.*` except `.env.example`."""
+    _, project = rendered
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".gitignore").write_bytes((project / ".gitignore").read_bytes())
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "-q", "--no-index", path], check=False
+    )
+    assert proc.returncode == (0 if ignored else 1), f"{path}: exit {proc.returncode}"
