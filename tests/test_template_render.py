@@ -181,3 +181,29 @@ def test_plain_copier_defaults_derive_the_name_from_dest(
         "ValueError: Validation error for question 'project_name': Use lower-case ASCII "
         "letters, digits and single hyphens, starting with a letter (for example my-rag)"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        (".env", True),
+        (".env.local", True),
+        (".env.production", True),
+        (".env.test.local", True),
+        (".env.example", False),
+        ("src/app/.env.staging", True),
+    ],
+)
+def test_gitignore_keeps_env_files_out_but_the_example(
+    rendered: tuple[str, Path], tmp_path: Path, path: str, ignored: bool
+) -> None:
+    """The project's .gitignore ignores `.env` and every `.env.*` except `.env.example`."""
+    _, project = rendered
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".gitignore").write_bytes((project / ".gitignore").read_bytes())
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "-q", "--no-index", path], check=False
+    )
+    assert proc.returncode == (0 if ignored else 1), f"{path}: exit {proc.returncode}"

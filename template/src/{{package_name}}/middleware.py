@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .observability import (
@@ -76,6 +77,53 @@ def describe_validation_errors(errors: Any) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def route_template(routed: Scope, original: Scope) -> str:
+    """Return the template of the route a request went to, e.g. `/items/{id}`, or "unmatched".
+
+    Every served route counts, not only the API's own: `/docs`, `/openapi.json`, and a mount
+    such as the docs assets (as `/docs-assets/{path}`). A route that matches the path but not
+    the method (a 405) counts under its template. Only a real 404 is "unmatched".
+
+    Args:
+        routed: The scope after the app handled the request (the router names the route).
+        original: A copy of the scope from before routing, to match when the router named none
+            (older Starlette names only FastAPI's own routes; a mount rewrites the paths).
+
+    """
+    return _template(routed.get("route")) or _match(original, _routes(original)) or "unmatched"
+
+
+def _routes(scope: Scope) -> Any:
+    """Return the routes of the app serving `scope`."""
+    return getattr(scope.get("app"), "routes", ())
+
+
+def _match(scope: Scope, routes: Any) -> str | None:
+    """Return the template of the route that would serve `scope`, as Starlette picks it."""
+    partial = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        template = _template(route)
+        if template is None:  # a router included as one route (recent FastAPI): look inside
+            template = _match(scope, getattr(getattr(route, "original_router", None), "routes", ()))
+        if match is Match.FULL:
+            return template
+        partial = partial or template
+    return partial
+
+
+def _template(route: Any) -> str | None:
+    """Return a route's path template (a mount stands for everything under it), or None."""
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return None
+    if isinstance(route, Mount):
+        return f"{path.rstrip('/')}/{{path}}"
+    return path or None
+
+
 class _BodyTooLargeError(StarletteHTTPException):
     """The request body grew past the configured limit while it was read."""
 
@@ -107,6 +155,7 @@ class RequestContextMiddleware:
         supplied = headers.get("x-request-id", "")
         request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         token = set_request_id(request_id)
+        original = dict(scope)  # routing rewrites paths (mounts) and adds the route
         exchange = _Exchange()
         started_at = time.perf_counter()
 
@@ -124,7 +173,7 @@ class RequestContextMiddleware:
             try:
                 await self._guarded(scope, receive, send_with_id, headers, exchange)
             finally:
-                route = getattr(scope.get("route"), "path", "unmatched")
+                route = route_template(scope, original)
                 span.update_name(f"{scope['method']} {route}")
                 span.set_attribute("http.route", route)
                 span.set_attribute("http.response.status_code", exchange.status)

@@ -64,6 +64,17 @@ def stream(
     return Reply(events=[(str(e["type"]), json.dumps(e)) for e in events])
 
 
+def without_content() -> Reply:
+    """Return a 200 message that has no `content`."""
+    body = message("unused").body or {}
+    return Reply(body={k: v for k, v in body.items() if k != "content"})
+
+
+def empty_stream() -> Reply:
+    """Return a 200 SSE reply with the full event sequence but no text delta."""
+    return stream([])
+
+
 def error(status: int, *, retry_after: str | None = None) -> Reply:
     """Return an error reply in Anthropic's error shape."""
     kinds = {

@@ -51,6 +51,17 @@ def stream(
     return Reply(events=events)
 
 
+def without_choices() -> Reply:
+    """Return a 200 chat completion that has no `choices`."""
+    body = completion("unused").body or {}
+    return Reply(body={k: v for k, v in body.items() if k != "choices"})
+
+
+def empty_stream() -> Reply:
+    """Return a 200 SSE reply that ends ([DONE]) without any content chunk."""
+    return stream([])
+
+
 def error(status: int, *, retry_after: str | None = None) -> Reply:
     """Return an error reply in OpenAI's error shape."""
     kinds = {

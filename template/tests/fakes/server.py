@@ -19,13 +19,19 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted reply: a JSON body, or server-sent events, after an optional delay."""
+    """One scripted reply: a JSON body, server-sent events or raw bytes, after a delay.
+
+    `raw` sends its bytes as they are, with `content_type`: for replies that are not what the
+    wire format promises (HTML error pages, truncated JSON).
+    """
 
     status: int = 200
     body: dict[str, Any] | None = None
     events: list[tuple[str | None, str]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    raw: bytes | None = None
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,9 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self._send(reply)
 
         def _send(self, reply: Reply) -> None:
-            if reply.events is not None:
+            if reply.raw is not None:
+                payload, content_type = reply.raw, reply.content_type
+            elif reply.events is not None:
                 payload = b"".join(_sse(reply.events))
                 content_type = "text/event-stream"
             else:

@@ -1,9 +1,11 @@
 """Model calls: providers, the client with retries, fallbacks, cache and budgets."""
 
-from .client import LLMClient, build_llm
+from .build import build_llm
+from .client import LLMClient
 from .types import (
     BudgetExceededError,
     Completion,
+    LLMConfigError,
     LLMError,
     Message,
     PromptRef,
@@ -15,6 +17,7 @@ __all__ = [
     "BudgetExceededError",
     "Completion",
     "LLMClient",
+    "LLMConfigError",
     "LLMError",
     "Message",
     "PromptRef",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from .pricing import estimate_tokens
+from .replies import malformed, provider_boundary, require_items, require_text
 from .retry import status_error
 from .types import Message, ProviderError, ProviderResponse, Usage
 
@@ -52,6 +54,8 @@ class AnthropicProvider:
 
         if isinstance(exc, anthropic.APIStatusError):
             return status_error(self.name, exc.status_code, exc.message, exc.response.headers)
+        if isinstance(exc, anthropic.APIResponseValidationError):
+            return malformed(self.name, str(exc))
         if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
             return ProviderError(f"{self.name}: {type(exc).__name__}: {exc}", retryable=True)
         return ProviderError(f"{self.name}: {type(exc).__name__}: {exc}")
@@ -59,29 +63,44 @@ class AnthropicProvider:
     def complete(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> ProviderResponse:
-        """Return the whole answer, with the usage the server reported."""
+        """Return the whole answer, with the usage the server reported.
+
+        Raises:
+            ProviderError: The call failed, or the reply is not a usable answer.
+
+        """
         import anthropic
 
-        try:
+        with provider_boundary(self.name, anthropic.AnthropicError, self._error):
             response = self._client.messages.create(
                 **self._request(messages, max_tokens, temperature)
             )
-        except anthropic.AnthropicError as exc:
-            raise self._error(exc) from exc
-        text = "".join(block.text for block in response.content if block.type == "text")
-        usage = Usage(response.usage.input_tokens, response.usage.output_tokens)
-        return ProviderResponse(text, response.model, usage, response.stop_reason)
+            blocks = require_items(self.name, response.content, "content")
+            text = require_text(self.name, "".join(b.text for b in blocks if b.type == "text"))
+            reported = response.usage
+            model, finish = response.model or self.model, response.stop_reason
+        if reported is not None:
+            usage = Usage(reported.input_tokens, reported.output_tokens)
+        else:
+            usage = _estimate(messages, text)
+        return ProviderResponse(text, model, usage, finish)
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> Iterator[str | ProviderResponse]:
-        """Yield text deltas, then the final response (usage from message_start/delta)."""
+        """Yield text deltas, then the final response (usage from message_start/delta).
+
+        Raises:
+            ProviderError: The call failed, the stream is not decodable, or it ended without
+                any text.
+
+        """
         import anthropic
 
         parts: list[str] = []
         model, finish = self.model, None
         input_tokens = output_tokens = 0
-        try:
+        with provider_boundary(self.name, anthropic.AnthropicError, self._error):
             events = self._client.messages.create(
                 **self._request(messages, max_tokens, temperature), stream=True
             )
@@ -96,6 +115,11 @@ class AnthropicProvider:
                 elif event.type == "message_delta":
                     output_tokens = event.usage.output_tokens
                     finish = event.delta.stop_reason or finish
-        except anthropic.AnthropicError as exc:
-            raise self._error(exc) from exc
-        yield ProviderResponse("".join(parts), model, Usage(input_tokens, output_tokens), finish)
+        text = require_text(self.name, "".join(parts))
+        yield ProviderResponse(text, model, Usage(input_tokens, output_tokens), finish)
+
+
+def _estimate(messages: Sequence[Message], text: str) -> Usage:
+    """Estimate usage for a reply that reported none."""
+    prompt = sum(estimate_tokens(m.content) for m in messages)
+    return Usage(prompt, estimate_tokens(text), estimated=True)

@@ -3,8 +3,10 @@
     llm = build_llm(get_settings())
     completion = llm.complete([Message("user", "Hello")], prompt=prompt.ref)
 
-Every call opens an OpenTelemetry span `chat {model}` with the GenAI attributes, logs one
-structured line, and calls the optional `on_call` hook (metrics live there).
+`build_llm` (`llm/build.py`) makes one from settings. Every call opens an OpenTelemetry span
+`chat {model}` with the GenAI attributes, logs one structured line, and calls the optional
+`on_call` hook (metrics live there). Budgets reserve a call's worst-case cost before it starts
+and settle the real cost after it (`llm/budget.py`), so they hold under any concurrency.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from itertools import chain
 
 from opentelemetry import trace
 
-from ..config import Settings
+from .budget import Budget
 from .cache import ResponseCache, cache_key
 from .pricing import PriceTable, estimate_tokens
-from .providers import build_provider
 from .retry import RetryPolicy
 from .telemetry import log_call, span_error, span_request, span_response, tracer
 from .types import (
@@ -60,12 +61,15 @@ class LLMClient:
         self.prices = prices or PriceTable()
         self.retry = retry or RetryPolicy()
         self.cache = cache
-        self.budget_per_request_usd = budget_per_request_usd
-        self.budget_per_run_usd = budget_per_run_usd
+        self.budget = Budget(per_request_usd=budget_per_request_usd, per_run_usd=budget_per_run_usd)
         self.on_call = on_call
-        self.spent_usd = 0.0
         self.last_completion: Completion | None = None
         self._lock = threading.Lock()
+
+    @property
+    def spent_usd(self) -> float:
+        """Return the money this client's calls have cost so far (cached answers cost 0)."""
+        return self.budget.spent_usd
 
     @property
     def provider(self) -> str:
@@ -99,11 +103,19 @@ class LLMClient:
             if hit is not None:
                 return self._record(hit, prompt)
             try:
-                self._check_budget(provider, messages, max_tokens)
-                completion = self._call(provider, messages, prompt, max_tokens, temperature)
-            except (ProviderError, BudgetExceededError) as exc:
+                reservation = self._reserve(provider, messages, max_tokens)
+            except BudgetExceededError as exc:
                 failures.append((provider, exc))
                 continue
+            cost = 0.0  # failed calls are not billed
+            try:
+                completion = self._call(provider, messages, prompt, max_tokens, temperature)
+                cost = completion.cost_usd
+            except ProviderError as exc:
+                failures.append((provider, exc))
+                continue
+            finally:
+                self.budget.settle(reservation, cost)
             self._store(key, completion)
             return self._record(completion, prompt)
         raise _all_failed(failures)
@@ -137,7 +149,10 @@ class LLMClient:
     ) -> Generator[str]:
         """Yield the answer in pieces; fall back only before the first piece arrives.
 
-        Usage and cost are recorded when the stream ends (see `last_completion`).
+        Usage and cost are recorded when the stream ends (see `last_completion`). The stream
+        holds the same budget reservation as `complete`; a stream that breaks or that the
+        consumer abandons is charged its whole reservation (the provider bills what it
+        generated, which the client cannot see).
 
         Raises:
             BudgetExceededError: Every provider would exceed a budget.
@@ -154,12 +169,19 @@ class LLMClient:
                 self._record(hit, prompt)
                 return
             try:
-                self._check_budget(provider, messages, max_tokens)
-                opened = self._open_stream(provider, messages, max_tokens, temperature, prompt)
-            except (ProviderError, BudgetExceededError) as exc:
+                reservation = self._reserve(provider, messages, max_tokens)
+            except BudgetExceededError as exc:
                 failures.append((provider, exc))
                 continue
-            yield from self._relay(provider, opened, key, prompt)
+            try:
+                opened = self._open_stream(provider, messages, max_tokens, temperature, prompt)
+            except BaseException as exc:
+                self.budget.settle(reservation, 0.0)  # it never started: nothing billed
+                if not isinstance(exc, ProviderError):
+                    raise
+                failures.append((provider, exc))
+                continue
+            yield from self._relay(provider, opened, key, prompt, reservation)
             return
         raise _all_failed(failures)
 
@@ -185,9 +207,14 @@ class LLMClient:
         return _OpenStream(span, start, chain([first], rest))
 
     def _relay(
-        self, provider: Provider, opened: _OpenStream, key: str, prompt: PromptRef | None
+        self,
+        provider: Provider,
+        opened: _OpenStream,
+        key: str,
+        prompt: PromptRef | None,
+        reservation: float,
     ) -> Iterator[str]:
-        """Yield an open stream's text, then record its completion; always end the span."""
+        """Yield an open stream's text, then settle and record it; always end the span."""
         final: ProviderResponse | None = None
         try:
             for item in opened.items:
@@ -199,11 +226,14 @@ class LLMClient:
             span_error(opened.span, exc)
             raise LLMError(f"stream from {provider.name} broke: {exc}") from exc
         finally:
-            if final is None and opened.span.is_recording():
-                opened.span.end()  # the consumer stopped early
+            if final is None:  # broken, or the consumer stopped early: charge the worst case
+                self.budget.settle(reservation, reservation)
+                if opened.span.is_recording():
+                    opened.span.end()
         if final is None:  # pragma: no cover - every provider ends with a response
             final = ProviderResponse("", provider.model, Usage(0, 0, estimated=True))
         completion = self._completion(provider, final, opened.start)
+        self.budget.settle(reservation, completion.cost_usd)
         span_response(opened.span, completion)
         opened.span.end()
         self._store(key, completion)
@@ -230,24 +260,16 @@ class LLMClient:
             temperature=temperature,
         )
 
-    def _check_budget(
-        self, provider: Provider, messages: Sequence[Message], max_tokens: int
-    ) -> None:
-        """Raise BudgetExceededError if this request could push a budget over its limit."""
+    def _reserve(self, provider: Provider, messages: Sequence[Message], max_tokens: int) -> float:
+        """Reserve the worst-case cost of this request (prompt estimate + max_tokens).
+
+        Raises:
+            BudgetExceededError: The reservation would break a budget.
+
+        """
         input_tokens = sum(estimate_tokens(m.content) for m in messages)
         estimate = self.prices.estimate(provider.model, input_tokens, max_tokens)
-        limit = self.budget_per_request_usd
-        if limit is not None and estimate > limit:
-            raise BudgetExceededError(
-                f"{provider.name}:{provider.model}: request may cost ${estimate:.6f}, "
-                f"over BUDGET_PER_REQUEST_USD=${limit}"
-            )
-        limit = self.budget_per_run_usd
-        if limit is not None and self.spent_usd + estimate > limit:
-            raise BudgetExceededError(
-                f"{provider.name}:{provider.model}: ${self.spent_usd:.6f} spent + "
-                f"${estimate:.6f} for this request is over BUDGET_PER_RUN_USD=${limit}"
-            )
+        return self.budget.reserve(f"{provider.name}:{provider.model}", estimate)
 
     def _completion(
         self, provider: Provider, response: ProviderResponse, start: float
@@ -270,10 +292,8 @@ class LLMClient:
             self.cache.put(key, completion)
 
     def _record(self, completion: Completion, prompt: PromptRef | None) -> Completion:
-        """Account the cost, log one line, call the hook; return the completion."""
+        """Keep the completion, log one line, call the hook; return the completion."""
         with self._lock:
-            if not completion.cached:
-                self.spent_usd += completion.cost_usd
             self.last_completion = completion
         log_call(completion, prompt)
         if self.on_call is not None:
@@ -304,28 +324,3 @@ def _all_failed(failures: Sequence[tuple[Provider, LLMError]]) -> LLMError:
     if failures and all(isinstance(exc, BudgetExceededError) for _, exc in failures):
         return BudgetExceededError(detail)
     return ProviderUnavailableError(f"all providers failed: {detail}")
-
-
-def build_llm(settings: Settings, *, on_call: OnCall | None = None) -> LLMClient:
-    """Build the client from settings: the primary provider, then LLM_FALLBACKS in order."""
-    chain_spec: list[tuple[str, str]] = [(settings.llm_provider, settings.llm_model)]
-    chain_spec += [_split(item) for item in settings.llm_fallbacks]
-    return LLMClient(
-        [build_provider(name, model, settings) for name, model in chain_spec],
-        prices=PriceTable.load(settings.prices_file),
-        retry=RetryPolicy(
-            max_retries=settings.llm_max_retries,
-            min_wait_s=settings.llm_retry_min_wait_s,
-            max_wait_s=settings.llm_retry_max_wait_s,
-        ),
-        cache=ResponseCache(settings.llm_cache_dir) if settings.llm_cache_dir else None,
-        budget_per_request_usd=settings.budget_per_request_usd,
-        budget_per_run_usd=settings.budget_per_run_usd,
-        on_call=on_call,
-    )
-
-
-def _split(item: str) -> tuple[str, str]:
-    """Split `provider:model` (the model part may be empty or contain colons)."""
-    name, _, model = item.partition(":")
-    return name.strip(), model.strip()

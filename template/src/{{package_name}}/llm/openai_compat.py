@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, cast
 
 from .pricing import estimate_tokens
+from .replies import malformed, provider_boundary, require_items, require_text
 from .retry import status_error
 from .types import Message, ProviderError, ProviderResponse, Usage
 
@@ -44,6 +45,8 @@ class OpenAIProvider:
 
         if isinstance(exc, openai.APIStatusError):
             return status_error(self.name, exc.status_code, exc.message, exc.response.headers)
+        if isinstance(exc, openai.APIResponseValidationError):
+            return malformed(self.name, str(exc))
         if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
             return ProviderError(f"{self.name}: {type(exc).__name__}: {exc}", retryable=True)
         return ProviderError(f"{self.name}: {type(exc).__name__}: {exc}")
@@ -51,38 +54,48 @@ class OpenAIProvider:
     def complete(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> ProviderResponse:
-        """Return the whole answer, with the usage the server reported."""
+        """Return the whole answer, with the usage the server reported.
+
+        Raises:
+            ProviderError: The call failed, or the reply is not a usable answer.
+
+        """
         import openai
 
-        try:
+        with provider_boundary(self.name, openai.OpenAIError, self._error):
             response = self._client.chat.completions.create(
                 model=self.model,
                 messages=self._messages(messages),
                 max_tokens=max_tokens,
                 temperature=temperature,
             )
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from exc
-        choice = response.choices[0] if response.choices else None
-        text = (choice.message.content or "") if choice else ""
-        if response.usage is not None:
-            usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+            choice = require_items(self.name, response.choices, "choices")[0]
+            text = require_text(self.name, choice.message.content)
+            reported = response.usage
+            model = response.model or self.model
+            finish = choice.finish_reason
+        if reported is not None:
+            usage = Usage(reported.prompt_tokens, reported.completion_tokens)
         else:
             usage = _estimate(messages, text)
-        return ProviderResponse(
-            text=text,
-            model=response.model or self.model,
-            usage=usage,
-            finish_reason=choice.finish_reason if choice else None,
-        )
+        return ProviderResponse(text=text, model=model, usage=usage, finish_reason=finish)
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> Iterator[str | ProviderResponse]:
-        """Yield text deltas, then the final response (usage from the last chunk)."""
+        """Yield text deltas, then the final response (usage from the last chunk).
+
+        Raises:
+            ProviderError: The call failed, the stream is not decodable, or it ended without
+                any text.
+
+        """
         import openai
 
-        try:
+        parts: list[str] = []
+        usage: Usage | None = None
+        model, finish = self.model, None
+        with provider_boundary(self.name, openai.OpenAIError, self._error):
             chunks = self._client.chat.completions.create(
                 model=self.model,
                 messages=self._messages(messages),
@@ -91,21 +104,16 @@ class OpenAIProvider:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            parts: list[str] = []
-            usage: Usage | None = None
-            model, finish = self.model, None
             for chunk in chunks:
                 model = chunk.model or model
                 if chunk.usage is not None:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices:
+                for choice in chunk.choices or []:
                     finish = choice.finish_reason or finish
                     if choice.delta.content:
                         parts.append(choice.delta.content)
                         yield choice.delta.content
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from exc
-        text = "".join(parts)
+        text = require_text(self.name, "".join(parts))
         yield ProviderResponse(text, model, usage or _estimate(messages, text), finish)
 
 

@@ -6,7 +6,8 @@ base model. `PRICES_FILE` may point at a JSON file that adds or overrides entrie
 
     {"my-local-model": {"input": 0.0, "output": 0.0}, "gpt-4o": {"input": 2.5, "output": 10}}
 
-An unknown model costs 0 and logs one warning.
+An unknown model costs 0 and logs one warning. With a budget set, `build_llm` refuses a model
+with no price instead (its spend could not be counted, so the budget would never trigger).
 """
 
 from __future__ import annotations

@@ -52,6 +52,10 @@ class LLMError(Exception):
     """Base class for model-call failures a caller can handle."""
 
 
+class LLMConfigError(LLMError):
+    """The model settings cannot work as given (for example a budget on a model with no price)."""
+
+
 class BudgetExceededError(LLMError):
     """A per-request or per-run cost budget would be exceeded."""
 

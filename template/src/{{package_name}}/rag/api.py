@@ -5,10 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, Field, StringConstraints
+from fastapi import APIRouter, Body, Depends, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..config import Settings, get_settings
+from ..dependencies import get_llm
+from ..llm import LLMClient
 from .documents import IngestError
 from .ingest import ingest_folder
 from .pipeline import RagPipeline
@@ -23,8 +26,30 @@ Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 class AskRequest(BaseModel):
     """A question, and optionally how many chunks to retrieve."""
 
+    model_config = ConfigDict(extra="forbid")
+
     question: Question = Field(description="The question, 1 to 2000 characters.")
     top_k: int | None = Field(default=None, ge=1, le=50)
+
+
+class IngestRequest(BaseModel):
+    """No fields: `POST /ingest` always re-indexes the server's own RAG_CORPUS_DIR."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_fields(cls, data: Any) -> Any:
+        """Refuse any field, saying where the folder comes from."""
+        if isinstance(data, dict) and data:
+            raise PydanticCustomError(
+                "extra_forbidden",
+                "POST /ingest takes no fields ({fields}): the folder it indexes is the "
+                "server's RAG_CORPUS_DIR; to index another folder, set RAG_CORPUS_DIR or run "
+                "the `ingest FOLDER` command",
+                {"fields": ", ".join(sorted(map(str, data)))},
+            )
+        return data
 
 
 class CitationOut(BaseModel):
@@ -59,9 +84,14 @@ class DocumentOut(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def get_pipeline() -> RagPipeline:
-    """Return the process-wide pipeline (tests override this dependency)."""
-    return RagPipeline(get_settings(), get_rag_settings())
+def _pipeline(llm: LLMClient) -> RagPipeline:
+    """Return the process-wide pipeline around the app's model client."""
+    return RagPipeline(get_settings(), get_rag_settings(), llm=llm)
+
+
+def get_pipeline(llm: Annotated[LLMClient, Depends(get_llm)]) -> RagPipeline:
+    """Return the pipeline, sharing the app's model client and budget (tests override this)."""
+    return _pipeline(llm)
 
 
 Pipeline = Annotated[RagPipeline, Depends(get_pipeline)]
@@ -76,9 +106,19 @@ def ask(request: AskRequest, pipeline: Pipeline) -> dict[str, Any]:
         raise HTTPException(503, str(exc)) from exc
 
 
-@router.post("/ingest")
-def ingest(pipeline: Pipeline) -> dict[str, Any]:
-    """Bring the index up to date with the corpus folder (RAG_CORPUS_DIR)."""
+INGEST_DESCRIPTION = """Re-index the server's corpus folder, `RAG_CORPUS_DIR` (default
+`data/corpus`): new and changed files are embedded, removed ones leave the index. The request
+takes no body (or `{}`); the folder cannot be chosen by the client.
+
+**Unauthenticated unless `API_KEY` is set**: without it, anyone who can reach the server can
+trigger a re-index. Set `API_KEY` (and `RATE_LIMIT`) before exposing the server."""
+
+
+@router.post("/ingest", description=INGEST_DESCRIPTION)
+def ingest(
+    pipeline: Pipeline, body: Annotated[IngestRequest | None, Body()] = None
+) -> dict[str, Any]:
+    """Re-index the server's RAG_CORPUS_DIR."""
     try:
         summary = ingest_folder(pipeline.rag.corpus_dir, pipeline.rag, embedder=pipeline.embedder)
     except IngestError as exc:

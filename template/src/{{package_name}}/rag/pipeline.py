@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry import trace
 
 from ..config import Settings
-from ..llm.client import LLMClient, build_llm
+from ..llm import LLMClient, build_llm
 from ..llm.offline import REFUSAL
 from ..llm.types import Completion, Usage
 from ..observability import METRICS, record_llm_call
