@@ -207,3 +207,33 @@ def test_gitignore_keeps_env_files_out_but_the_example(
         ["git", "-C", str(repo), "check-ignore", "-q", "--no-index", path], check=False
     )
     assert proc.returncode == (0 if ignored else 1), f"{path}: exit {proc.returncode}"
+
+
+def test_the_longest_name_keeps_the_code_lint_clean(
+    tmp_path: Path, template: TemplateSource
+) -> None:
+    """With a 40-character name (the most allowed) ruff check and ruff format find nothing.
+
+    Every Python file that embeds the name must still fit the line length, so a long name
+    never breaks a new project's `make lint`.
+    """
+    import copier
+
+    name = "a-very-long-project-name-for-the-linters"
+    assert len(name) == 40
+    dest = tmp_path / name
+    copier.run_copy(
+        str(template.path),
+        dest,
+        data={"project_name": name, "vector_store": "pgvector", "template_repo": True},
+        defaults=True,
+        vcs_ref=template.vcs_ref,
+        quiet=True,
+    )
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in (
+        [ruff, "check", "--no-cache", "."],
+        [ruff, "format", "--check", "--no-cache", "."],
+    ):
+        proc = subprocess.run(command, cwd=dest, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
