@@ -366,25 +366,6 @@ def test_dest_dot_fills_the_empty_working_directory(
     assert "  cd .\n" in result.output
 
 
-def test_commit_falls_back_to_the_author_answers(
-    aieng: Invoke, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without a git identity in config or environment, the commit uses the author answers."""
-    for variable in ("GIT_AUTHOR", "GIT_COMMITTER"):
-        monkeypatch.delenv(f"{variable}_NAME")
-        monkeypatch.delenv(f"{variable}_EMAIL")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("EMAIL", raising=False)
-    result = aieng(
-        "new", "rag-app", "my-rag", "-d", "author_name=Ada L", "-d", "author_email=ada@example.com"
-    )
-    assert result.exit_code == 0, result.output
-    log = _git(workdir / "my-rag", "log", "-1", "--format=%an <%ae>|%cn <%ce>")
-    assert log.strip() == "Ada L <ada@example.com>|Ada L <ada@example.com>"
-
-
 @pytest.fixture
 def no_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Take away every git identity: environment, global and system config."""
@@ -395,6 +376,17 @@ def no_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("EMAIL", raising=False)
+
+
+@pytest.mark.usefixtures("no_identity")
+def test_commit_falls_back_to_the_author_answers(aieng: Invoke, workdir: Path) -> None:
+    """Without a git identity in config or environment, the commit uses the author answers."""
+    result = aieng(
+        "new", "rag-app", "my-rag", "-d", "author_name=Ada L", "-d", "author_email=ada@example.com"
+    )
+    assert result.exit_code == 0, result.output
+    log = _git(workdir / "my-rag", "log", "-1", "--format=%an <%ae>|%cn <%ce>")
+    assert log.strip() == "Ada L <ada@example.com>|Ada L <ada@example.com>"
 
 
 @pytest.mark.usefixtures("no_identity")
