@@ -51,6 +51,46 @@ def stream(
     return Reply(events=events)
 
 
+Call = tuple[str, str, str]
+"""A tool call in a reply: (id, function name, arguments as JSON text)."""
+
+
+def tool_calls(calls: list[Call], *, text: str | None = None, output: int = 20) -> Reply:
+    """Return a 200 chat completion whose message calls tools (several: parallel calls)."""
+    reply = completion(text or "", output=output)
+    body = reply.body or {}
+    message = body["choices"][0]["message"]
+    message["content"] = text
+    message["tool_calls"] = [
+        {"id": i, "type": "function", "function": {"name": name, "arguments": arguments}}
+        for i, name, arguments in calls
+    ]
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    return Reply(body=body)
+
+
+def tool_call_stream(calls: list[Call], *, pieces: int = 3, output: int = 20) -> Reply:
+    """Return a 200 SSE reply streaming tool calls as the API does.
+
+    Each call opens with its index, id and name; its arguments follow in `pieces` fragments.
+    """
+    model = "gpt-4o-mini-2024-07-18"
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None}]
+    for index, (call_id, name, arguments) in enumerate(calls):
+        head = {"index": index, "id": call_id, "type": "function"}
+        deltas.append({"tool_calls": [{**head, "function": {"name": name, "arguments": ""}}]})
+        size = max(1, -(-len(arguments) // pieces))
+        for start in range(0, len(arguments), size):
+            fragment = {"arguments": arguments[start : start + size]}
+            deltas.append({"tool_calls": [{"index": index, "function": fragment}]})
+    chunks = [_chunk(model, [{"index": 0, "delta": d, "finish_reason": None}]) for d in deltas]
+    chunks.append(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))
+    chunks.append(_chunk(model, [], usage=_usage(12, output)))
+    events: list[tuple[str | None, str]] = [(None, json.dumps(c)) for c in chunks]
+    events.append((None, "[DONE]"))
+    return Reply(events=events)
+
+
 def without_choices() -> Reply:
     """Return a 200 chat completion that has no `choices`."""
     body = completion("unused").body or {}

@@ -10,6 +10,8 @@ from .types import (
     Message,
     PromptRef,
     ProviderUnavailableError,
+    ToolCall,
+    ToolSpec,
     Usage,
 )
 
@@ -22,6 +24,8 @@ __all__ = [
     "Message",
     "PromptRef",
     "ProviderUnavailableError",
+    "ToolCall",
+    "ToolSpec",
     "Usage",
     "build_llm",
 ]

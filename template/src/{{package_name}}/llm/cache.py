@@ -16,20 +16,29 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from .types import Completion, Message, Usage
+from .types import Completion, Message, ToolCall, ToolSpec, Usage
 
 
 def cache_key(
-    provider: str, model: str, messages: Sequence[Message], *, max_tokens: int, temperature: float
+    provider: str,
+    model: str,
+    messages: Sequence[Message],
+    *,
+    max_tokens: int,
+    temperature: float,
+    tools: Sequence[ToolSpec] = (),
 ) -> str:
     """Return a stable hash of everything that determines a model's answer."""
-    payload = {
+    payload: dict[str, object] = {
         "provider": provider,
         "model": model,
         "messages": [[m.role, m.content] for m in messages],
         "max_tokens": max_tokens,
         "temperature": temperature,
     }
+    if tools or any(m.tool_calls or m.tool_call_id for m in messages):  # old keys stay valid
+        payload["messages"] = [dataclasses.asdict(m) for m in messages]
+        payload["tools"] = [dataclasses.asdict(t) for t in tools]
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -58,6 +67,7 @@ class ResponseCache:
             return None
         data = json.loads(row[0])
         data["usage"] = Usage(**data["usage"])
+        data["tool_calls"] = tuple(ToolCall(**call) for call in data.get("tool_calls", ()))
         return dataclasses.replace(Completion(**data), cached=True, cost_usd=0.0)
 
     def put(self, key: str, completion: Completion) -> None:

@@ -11,6 +11,7 @@ and settle the real cost after it (`llm/budget.py`), so they hold under any conc
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -35,6 +36,7 @@ from .types import (
     ProviderError,
     ProviderResponse,
     ProviderUnavailableError,
+    ToolSpec,
     Usage,
 )
 
@@ -88,28 +90,32 @@ class LLMClient:
         prompt: PromptRef | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
+        tools: Sequence[ToolSpec] = (),
     ) -> Completion:
         """Return the first successful answer along the provider chain.
+
+        With `tools`, the answer may be (or include) `tool_calls` for the caller to run.
 
         Raises:
             BudgetExceededError: Every provider would exceed a budget.
             ProviderUnavailableError: Every provider failed (the message names each failure).
 
         """
+        request = _Request(tuple(messages), max_tokens, temperature, tuple(tools))
         failures: list[tuple[Provider, LLMError]] = []
         for provider in self.providers:
-            key = self._key(provider, messages, max_tokens, temperature)
+            key = request.key(provider)
             hit = self._cached(key)
             if hit is not None:
                 return self._record(hit, prompt)
             try:
-                reservation = self._reserve(provider, messages, max_tokens)
+                reservation = self._reserve(provider, request)
             except BudgetExceededError as exc:
                 failures.append((provider, exc))
                 continue
             cost = 0.0  # failed calls are not billed
             try:
-                completion = self._call(provider, messages, prompt, max_tokens, temperature)
+                completion = self._call(provider, request, prompt)
                 cost = completion.cost_usd
             except ProviderError as exc:
                 failures.append((provider, exc))
@@ -120,21 +126,12 @@ class LLMClient:
             return self._record(completion, prompt)
         raise _all_failed(failures)
 
-    def _call(
-        self,
-        provider: Provider,
-        messages: Sequence[Message],
-        prompt: PromptRef | None,
-        max_tokens: int,
-        temperature: float,
-    ) -> Completion:
+    def _call(self, provider: Provider, request: _Request, prompt: PromptRef | None) -> Completion:
         """Make one traced call to `provider`, retried by the retry policy."""
         with tracer.start_as_current_span(f"chat {provider.model}") as span:
             span_request(span, provider, prompt)
             start = time.perf_counter()
-            response = self.retry.call(
-                partial(provider.complete, messages, max_tokens=max_tokens, temperature=temperature)
-            )
+            response = self.retry.call(partial(request.send, provider))
             completion = self._completion(provider, response, start)
             span_response(span, completion)
         return completion
@@ -146,10 +143,12 @@ class LLMClient:
         prompt: PromptRef | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
+        tools: Sequence[ToolSpec] = (),
     ) -> Generator[str]:
         """Yield the answer in pieces; fall back only before the first piece arrives.
 
-        Usage and cost are recorded when the stream ends (see `last_completion`). The stream
+        Usage, cost and any tool calls are recorded when the stream ends (see
+        `last_completion`). The stream
         holds the same budget reservation as `complete`; a stream that breaks or that the
         consumer abandons is charged its whole reservation (the provider bills what it
         generated, which the client cannot see).
@@ -160,21 +159,22 @@ class LLMClient:
             LLMError: The stream broke after it had started.
 
         """
+        request = _Request(tuple(messages), max_tokens, temperature, tuple(tools))
         failures: list[tuple[Provider, LLMError]] = []
         for provider in self.providers:
-            key = self._key(provider, messages, max_tokens, temperature)
+            key = request.key(provider)
             hit = self._cached(key)
             if hit is not None:
                 yield hit.text
                 self._record(hit, prompt)
                 return
             try:
-                reservation = self._reserve(provider, messages, max_tokens)
+                reservation = self._reserve(provider, request)
             except BudgetExceededError as exc:
                 failures.append((provider, exc))
                 continue
             try:
-                opened = self._open_stream(provider, messages, max_tokens, temperature, prompt)
+                opened = self._open_stream(provider, request, prompt)
             except BaseException as exc:
                 self.budget.settle(reservation, 0.0)  # it never started: nothing billed
                 if not isinstance(exc, ProviderError):
@@ -186,21 +186,14 @@ class LLMClient:
         raise _all_failed(failures)
 
     def _open_stream(
-        self,
-        provider: Provider,
-        messages: Sequence[Message],
-        max_tokens: int,
-        temperature: float,
-        prompt: PromptRef | None,
+        self, provider: Provider, request: _Request, prompt: PromptRef | None
     ) -> _OpenStream:
         """Start a traced stream, retrying until its first item arrives."""
         span = tracer.start_span(f"chat {provider.model}")
         span_request(span, provider, prompt)
         start = time.perf_counter()
         try:
-            first, rest = self.retry.call(
-                partial(_first_item, provider, messages, max_tokens, temperature)
-            )
+            first, rest = self.retry.call(partial(request.open_stream, provider))
         except ProviderError as exc:
             span_error(span, exc)
             raise
@@ -248,27 +241,14 @@ class LLMClient:
         latency_ms = (time.perf_counter() - start) * 1000
         return None if hit is None else replace(hit, latency_ms=latency_ms)
 
-    def _key(
-        self, provider: Provider, messages: Sequence[Message], max_tokens: int, temperature: float
-    ) -> str:
-        """Return the cache key of this request on `provider`."""
-        return cache_key(
-            provider.name,
-            provider.model,
-            messages,
-            max_tokens=max_tokens,
-            temperature=temperature,
-        )
-
-    def _reserve(self, provider: Provider, messages: Sequence[Message], max_tokens: int) -> float:
+    def _reserve(self, provider: Provider, request: _Request) -> float:
         """Reserve the worst-case cost of this request (prompt estimate + max_tokens).
 
         Raises:
             BudgetExceededError: The reservation would break a budget.
 
         """
-        input_tokens = sum(estimate_tokens(m.content) for m in messages)
-        estimate = self.prices.estimate(provider.model, input_tokens, max_tokens)
+        estimate = self.prices.estimate(provider.model, request.input_tokens(), request.max_tokens)
         return self.budget.reserve(f"{provider.name}:{provider.model}", estimate)
 
     def _completion(
@@ -284,6 +264,7 @@ class LLMClient:
             cost_usd=self.prices.cost(priced, response.usage),
             latency_ms=(time.perf_counter() - start) * 1000,
             finish_reason=response.finish_reason,
+            tool_calls=response.tool_calls,
         )
 
     def _store(self, key: str, completion: Completion) -> None:
@@ -310,12 +291,53 @@ class _OpenStream:
     items: Iterator[str | ProviderResponse]
 
 
-def _first_item(
-    provider: Provider, messages: Sequence[Message], max_tokens: int, temperature: float
-) -> tuple[str | ProviderResponse, Iterator[str | ProviderResponse]]:
-    """Start a stream and pull its first item, so that connection errors surface here."""
-    items = provider.stream(messages, max_tokens=max_tokens, temperature=temperature)
-    return next(items), items
+@dataclass(frozen=True)
+class _Request:
+    """One request, as every provider in the chain receives it."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int
+    temperature: float
+    tools: tuple[ToolSpec, ...]
+
+    def send(self, provider: Provider) -> ProviderResponse:
+        """Make the request to `provider` and return its whole answer."""
+        return provider.complete(
+            self.messages,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            tools=self.tools,
+        )
+
+    def open_stream(
+        self, provider: Provider
+    ) -> tuple[str | ProviderResponse, Iterator[str | ProviderResponse]]:
+        """Start a stream and pull its first item, so that connection errors surface here."""
+        items = provider.stream(
+            self.messages,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            tools=self.tools,
+        )
+        return next(items), items
+
+    def key(self, provider: Provider) -> str:
+        """Return the cache key of this request on `provider`."""
+        return cache_key(
+            provider.name,
+            provider.model,
+            self.messages,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            tools=self.tools,
+        )
+
+    def input_tokens(self) -> int:
+        """Estimate the prompt's tokens: messages, tool calls and results, tool schemas."""
+        texts = [m.content for m in self.messages]
+        texts += [c.name + c.arguments for m in self.messages for c in m.tool_calls]
+        texts += [json.dumps([t.name, t.description, t.parameters]) for t in self.tools]
+        return sum(estimate_tokens(text) for text in texts)
 
 
 def _all_failed(failures: Sequence[tuple[Provider, LLMError]]) -> LLMError:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .grounded import Source as Source
 from .grounded import parse_grounded as parse_grounded
 from .pricing import estimate_tokens
-from .types import Message, ProviderResponse, Usage
+from .types import Message, ProviderResponse, ToolSpec, Usage
 
 REFUSAL = "I can't answer that from the provided documents."
 DEFAULT_MODEL = "offline-extractive-v1"
@@ -262,9 +262,14 @@ class OfflineProvider:
         self.model = model
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> ProviderResponse:
-        """Return the extractive answer with an estimated usage."""
+        """Return the extractive answer with an estimated usage (it never calls a tool)."""
         text, finish = _truncate(answer(messages), max_tokens)
         usage = Usage(
             input_tokens=sum(estimate_tokens(m.content) for m in messages),
@@ -274,7 +279,12 @@ class OfflineProvider:
         return ProviderResponse(text=text, model=self.model, usage=usage, finish_reason=finish)
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> Iterator[str | ProviderResponse]:
         """Yield the answer word by word, then the final response."""
         response = self.complete(messages, max_tokens=max_tokens, temperature=temperature)

@@ -7,12 +7,12 @@ The SDK is imported only when this provider is built, and its own retries are of
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .pricing import estimate_tokens
-from .replies import malformed, provider_boundary, require_items, require_text
+from .replies import malformed, provider_boundary, require_answer, require_items
 from .retry import status_error
-from .types import Message, ProviderError, ProviderResponse, Usage
+from .types import Message, ProviderError, ProviderResponse, ToolCall, ToolSpec, Usage
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -32,12 +32,33 @@ class OpenAIProvider:
             api_key=api_key or "unused", base_url=base_url, timeout=timeout_s, max_retries=0
         )
 
-    def _messages(self, messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
-        """Convert our messages to the SDK's dicts."""
-        return cast(
-            "list[ChatCompletionMessageParam]",
-            [{"role": m.role, "content": m.content} for m in messages],
-        )
+    def _request(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec],
+    ) -> dict[str, Any]:
+        """Build the keyword arguments shared by plain and streaming calls."""
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": cast("list[ChatCompletionMessageParam]", [_wire(m) for m in messages]),
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+        }
+        if tools:  # some local servers refuse an empty list
+            request["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": dict(t.parameters),
+                    },
+                }
+                for t in tools
+            ]
+        return request
 
     def _error(self, exc: Exception) -> ProviderError:
         """Translate an SDK exception into a `ProviderError`."""
@@ -52,9 +73,14 @@ class OpenAIProvider:
         return ProviderError(f"{self.name}: {type(exc).__name__}: {exc}")
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> ProviderResponse:
-        """Return the whole answer, with the usage the server reported.
+        """Return the whole answer (text, tool calls or both), with the usage reported.
 
         Raises:
             ProviderError: The call failed, or the reply is not a usable answer.
@@ -64,43 +90,51 @@ class OpenAIProvider:
 
         with provider_boundary(self.name, openai.OpenAIError, self._error):
             response = self._client.chat.completions.create(
-                model=self.model,
-                messages=self._messages(messages),
-                max_tokens=max_tokens,
-                temperature=temperature,
+                **self._request(messages, max_tokens, temperature, tools)
             )
             choice = require_items(self.name, response.choices, "choices")[0]
-            text = require_text(self.name, choice.message.content)
+            calls = tuple(
+                ToolCall(c.id, c.function.name, c.function.arguments or "")
+                for c in choice.message.tool_calls or []
+                if c.type == "function"
+            )
+            text = require_answer(self.name, choice.message.content, calls)
             reported = response.usage
             model = response.model or self.model
             finish = choice.finish_reason
         if reported is not None:
             usage = Usage(reported.prompt_tokens, reported.completion_tokens)
         else:
-            usage = _estimate(messages, text)
-        return ProviderResponse(text=text, model=model, usage=usage, finish_reason=finish)
+            usage = _estimate(messages, text, calls)
+        return ProviderResponse(text, model, usage, finish, calls)
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> Iterator[str | ProviderResponse]:
         """Yield text deltas, then the final response (usage from the last chunk).
 
+        Tool calls arrive as fragments (`delta.tool_calls`, by index: the id and name first,
+        the arguments in pieces); they are joined and returned with the final response.
+
         Raises:
             ProviderError: The call failed, the stream is not decodable, or it ended without
-                any text.
+                any text or tool call.
 
         """
         import openai
 
         parts: list[str] = []
+        calls: dict[int, list[str]] = {}  # index -> [id, name, arguments]
         usage: Usage | None = None
         model, finish = self.model, None
         with provider_boundary(self.name, openai.OpenAIError, self._error):
             chunks = self._client.chat.completions.create(
-                model=self.model,
-                messages=self._messages(messages),
-                max_tokens=max_tokens,
-                temperature=temperature,
+                **self._request(messages, max_tokens, temperature, tools),
                 stream=True,
                 stream_options={"include_usage": True},
             )
@@ -110,14 +144,40 @@ class OpenAIProvider:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices or []:
                     finish = choice.finish_reason or finish
+                    for fragment in choice.delta.tool_calls or []:
+                        call = calls.setdefault(fragment.index, ["", "", ""])
+                        function = fragment.function
+                        call[0] = fragment.id or call[0]
+                        call[1] = (function.name if function else None) or call[1]
+                        call[2] += (function.arguments if function else None) or ""
                     if choice.delta.content:
                         parts.append(choice.delta.content)
                         yield choice.delta.content
-        text = require_text(self.name, "".join(parts))
-        yield ProviderResponse(text, model, usage or _estimate(messages, text), finish)
+        joined = tuple(ToolCall(*calls[index]) for index in sorted(calls))
+        text = require_answer(self.name, "".join(parts), joined)
+        yield ProviderResponse(
+            text, model, usage or _estimate(messages, text, joined), finish, joined
+        )
 
 
-def _estimate(messages: Sequence[Message], text: str) -> Usage:
+def _wire(message: Message) -> dict[str, Any]:
+    """Return one message in the chat-completions format (tool calls and results included)."""
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if not message.tool_calls:
+        return {"role": message.role, "content": message.content}
+    return {
+        "role": message.role,
+        "content": message.content or None,
+        "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ],
+    }
+
+
+def _estimate(messages: Sequence[Message], text: str, calls: Sequence[ToolCall]) -> Usage:
     """Estimate usage for a server that reported none."""
     prompt = sum(estimate_tokens(m.content) for m in messages)
-    return Usage(prompt, estimate_tokens(text), estimated=True)
+    output = estimate_tokens(text) + sum(estimate_tokens(c.name + c.arguments) for c in calls)
+    return Usage(prompt, output, estimated=True)

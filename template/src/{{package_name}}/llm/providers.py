@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from ..config import Settings
-from .types import LLMError, Message, Provider, ProviderError, ProviderResponse
+from .types import LLMError, Message, Provider, ProviderError, ProviderResponse, ToolSpec
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +89,23 @@ class UnconfiguredProvider:
         self.reason = reason
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> ProviderResponse:
         """Fail with the reason (not retryable: retrying cannot create a key)."""
         raise ProviderError(self.reason)
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> Iterator[str | ProviderResponse]:
         """Fail with the reason, like `complete`."""
         raise ProviderError(self.reason)

@@ -4,7 +4,7 @@ Servers and proxies sometimes answer 200 with something that is not the promised
 error page, a truncated body, an object without `choices` or `content`, a stream that ends
 before any text. The SDKs then raise `ValueError`s, return a plain string, or give `None`
 fields. Both providers wrap their calls in `provider_boundary` and check the text with
-`require_text`, so that such a reply is retried by the one retry policy, then handed to the
+`require_answer`, so that such a reply is retried by the one retry policy, then handed to the
 fallback chain, like a 5xx.
 """
 
@@ -52,11 +52,18 @@ def provider_boundary(
         raise malformed(provider, f"{type(exc).__name__}: {exc}") from exc
 
 
-def require_text(provider: str, text: object) -> str:
-    """Return `text` if it is a non-empty string, else raise the malformed-reply error."""
-    if not isinstance(text, str) or not text:
-        raise malformed(provider, "the reply holds no text")
-    return text
+def require_answer(provider: str, text: object, tool_calls: Sequence[object] = ()) -> str:
+    """Return the reply's text; a reply must hold text or at least one tool call.
+
+    Raises:
+        ProviderError: Neither text nor a tool call (the malformed-reply error).
+
+    """
+    if isinstance(text, str) and text:
+        return text
+    if tool_calls and text in (None, ""):
+        return ""
+    raise malformed(provider, "the reply holds no text and no tool call")
 
 
 def require_items(provider: str, value: Sequence[T] | None, field: str) -> Sequence[T]:

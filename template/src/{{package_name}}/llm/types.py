@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool the model may call: its name, what it does, and a JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call the model asked for; `arguments` is the JSON text exactly as it came.
+
+    The text may be invalid or break the schema: the caller validates it (and can tell the
+    model what was wrong) before anything runs.
+    """
+
+    id: str
+    name: str
+    arguments: str
 
 
 @dataclass(frozen=True)
 class Message:
-    """One chat message."""
+    """One chat message.
+
+    An assistant message may carry `tool_calls`; a `tool` message carries the result of the
+    call named by `tool_call_id` as its content.
+    """
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,7 @@ class Completion:
     latency_ms: float
     cached: bool = False
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class LLMError(Exception):
@@ -83,6 +112,7 @@ class ProviderResponse:
     model: str
     usage: Usage
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class Provider(Protocol):
@@ -92,13 +122,23 @@ class Provider(Protocol):
     model: str
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> ProviderResponse:
-        """Return the whole answer to `messages`."""
+        """Return the whole answer to `messages`: text, tool calls, or both."""
         ...
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        tools: Sequence[ToolSpec] = (),
     ) -> Iterator[str | ProviderResponse]:
-        """Yield text deltas, then one final `ProviderResponse` with the usage."""
+        """Yield text deltas, then one final `ProviderResponse` with the usage and tool calls."""
         ...
