@@ -13,8 +13,16 @@ from .retry import RetryPolicy
 from .types import LLMConfigError, Provider
 
 
-def build_llm(settings: Settings, *, on_call: OnCall | None = None) -> LLMClient:
+def build_llm(
+    settings: Settings, *, on_call: OnCall | None = None, offline: Provider | None = None
+) -> LLMClient:
     """Build the client from settings: the primary provider, then LLM_FALLBACKS in order.
+
+    Args:
+        settings: The app's settings.
+        on_call: Called after every model call (metrics live there).
+        offline: The provider that `offline` names, when a kind brings its own deterministic
+            model (for example a scripted agent model); default: the extractive one.
 
     Raises:
         LLMConfigError: PRICES_FILE is invalid, or a budget is set and a model in the chain
@@ -32,7 +40,10 @@ def build_llm(settings: Settings, *, on_call: OnCall | None = None) -> LLMClient
     except ValueError as exc:
         raise LLMConfigError(f"PRICES_FILE: {exc}") from None
     providers = [
-        build_provider(name, model, settings, role=role) for name, model, role in chain_spec
+        offline
+        if name == "offline" and offline is not None
+        else build_provider(name, model, settings, role=role)
+        for name, model, role in chain_spec
     ]
     _check_prices(providers, prices, settings)
     return LLMClient(
