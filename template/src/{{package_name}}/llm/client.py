@@ -241,6 +241,23 @@ class LLMClient:
         latency_ms = (time.perf_counter() - start) * 1000
         return None if hit is None else replace(hit, latency_ms=latency_ms)
 
+    def estimate(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 512,
+        tools: Sequence[ToolSpec] = (),
+    ) -> tuple[int, float]:
+        """Return the worst case of one call on the primary provider: tokens and USD.
+
+        That is the prompt's estimated tokens plus `max_tokens`, priced for the primary model,
+        the amount a call reserves against the budgets.
+        """
+        request = _Request(tuple(messages), max_tokens, 0.0, tuple(tools))
+        tokens = request.input_tokens()
+        usd = self.prices.estimate(self.model, tokens, max_tokens)
+        return tokens + max_tokens, usd
+
     def _reserve(self, provider: Provider, request: _Request) -> float:
         """Reserve the worst-case cost of this request (prompt estimate + max_tokens).
 

@@ -1,0 +1,1 @@
+"""The agent kind: a support-operations agent with tools, approvals, limits and evals."""

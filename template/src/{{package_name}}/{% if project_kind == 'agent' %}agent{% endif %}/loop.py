@@ -1,0 +1,375 @@
+"""The bounded agent loop: the model proposes tool calls, guardrails decide, tools run.
+
+Each run ends with a status and a final message, never a hang: it stops at `max_steps` model
+calls, `max_tool_calls` tool calls, `timeout_s` of wall clock, or its token and cost budget
+(checked with the worst case of the next call before it is made; the shared model client's
+process-wide budgets hold under concurrency on top). A tool that raises, times out or gets
+invalid arguments answers the model with the error, and after `max_tool_failures` failures it
+is taken away for the rest of the run. A call to an `ask` tool pauses the run with its state
+saved; `resume` continues it after a person approves or rejects, even after a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import copy_context
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+
+from ..llm import BudgetExceededError, LLMClient, LLMError, Message, ToolCall
+from ..observability import METRICS, get_logger
+from ..prompts import Prompt
+from .policy import Approval, Policy, allowed
+from .runs import Run, RunStatus, RunStore, Step
+from .settings import AgentSettings
+from .support import RUN_ID, ToolError
+from .tools import ToolArgumentError, ToolRegistry
+
+logger = get_logger(__name__)
+tracer = trace.get_tracer(__name__)
+
+RUNS = METRICS.counter("agent_runs", "Agent runs by how they ended.", ["status"])
+TOOL_CALLS = METRICS.counter(
+    "agent_tool_calls", "Tool calls by tool and outcome.", ["tool", "outcome"]
+)
+
+
+class RunStateError(ValueError):
+    """The run cannot do what was asked (unknown, not paused, already decided)."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one tool call produced: the text the model sees, and how it went."""
+
+    text: str
+    status: str
+
+
+class Agent:
+    """Runs tasks with tools, within limits, pausing for approvals."""
+
+    name = "support-agent"
+
+    def __init__(
+        self,
+        settings: AgentSettings,
+        llm: LLMClient,
+        registry: ToolRegistry,
+        store: RunStore,
+        prompt: Prompt,
+    ) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.registry = registry
+        self.store = store
+        self.prompt = prompt
+        self.policy = Policy(settings.approval)
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agent-tool")
+
+    # --- public -------------------------------------------------------------------------
+
+    def run(
+        self, task: str, *, thread_id: str | None = None, allow: Sequence[str] | None = None
+    ) -> Run:
+        """Work on `task` until it is done, paused for an approval, or stopped by a limit.
+
+        Raises:
+            ValueError: `allow` names a tool that does not exist.
+
+        """
+        run = Run(
+            id=self.store.new_id(),
+            thread_id=thread_id or self.store.new_id(),
+            task=task,
+            allowed_tools=allowed(self.registry, allow),
+        )
+        earlier = self.store.thread(run.thread_id) if thread_id else []
+        history = [
+            m for r in earlier for m in (Message("user", r.task), Message("assistant", r.final))
+        ]
+        *system, user = self.prompt.render(task=task)
+        run.messages = [*system, *history, user]
+        return self._drive(run)
+
+    def resume(self, run_id: str, *, approve: bool, note: str = "") -> Run:
+        """Decide the pending calls of a paused run, then let it go on.
+
+        Raises:
+            RunStateError: No such run, or it is not waiting for a decision.
+
+        """
+        run = self.store.load(run_id)
+        if run is None:
+            raise RunStateError(f"no run {run_id}")
+        if run.status != RunStatus.PAUSED or not run.pending:
+            raise RunStateError(f"run {run_id} is {run.status}, not waiting for an approval")
+        pending, run.pending = run.pending, []
+        run.status = RunStatus.RUNNING
+        for call in pending:
+            decision = "approved" if approve else "rejected"
+            run.steps.append(
+                Step("approval", call.name, decision, result=note or None, call_id=call.id)
+            )
+            if approve:
+                self._execute(run, call)
+            else:
+                reason = f" ({note})" if note else ""
+                self._answer(
+                    run,
+                    call,
+                    _Outcome(f"A person rejected this call{reason}; do not retry it.", "rejected"),
+                )
+        return self._drive(run)
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def _drive(self, run: Run) -> Run:
+        """Call the model and run tools until the run ends or pauses; save it on the way."""
+        started = time.perf_counter() - run.elapsed_s
+        with tracer.start_as_current_span(f"invoke_agent {self.name}") as span:
+            span.set_attribute("gen_ai.operation.name", "invoke_agent")
+            span.set_attribute("gen_ai.agent.name", self.name)
+            span.set_attribute("gen_ai.conversation.id", run.thread_id)
+            token = RUN_ID.set(run.id)
+            try:
+                while run.status == RunStatus.RUNNING:
+                    run.elapsed_s = time.perf_counter() - started
+                    self._step(run)
+                    self.store.save(run)
+            except Exception as exc:  # an unexpected failure ends the run, with its reason
+                logger.exception("run %s failed", run.id)
+                self._finish(run, RunStatus.ERROR, f"The run failed: {type(exc).__name__}: {exc}")
+            finally:
+                RUN_ID.reset(token)
+            run.elapsed_s = time.perf_counter() - started
+            self.store.save(run)
+            span.set_attribute("agent.run.status", str(run.status))
+        if run.status != RunStatus.PAUSED:
+            RUNS.labels(status=str(run.status)).inc()
+        return run
+
+    def _step(self, run: Run) -> None:
+        """Make one model call and act on its answer."""
+        limit = self._limit_reached(run)
+        if limit is not None:
+            self._finish(run, *limit)
+            return
+        tools = self.registry.specs(self._usable(run))
+        try:
+            completion = self.llm.complete(
+                run.messages,
+                prompt=self.prompt.ref,
+                tools=tools,
+                max_tokens=self.settings.max_output_tokens,
+            )
+        except BudgetExceededError as exc:
+            self._finish(run, RunStatus.BUDGET, f"Stopped: the model budget is spent ({exc}).")
+            return
+        except LLMError as exc:
+            self._finish(run, RunStatus.ERROR, f"Stopped: the model could not be reached ({exc}).")
+            return
+        run.steps.append(
+            Step(
+                "model",
+                completion.model,
+                "ok",
+                result=completion.text or None,
+                tokens_in=completion.usage.input_tokens,
+                tokens_out=completion.usage.output_tokens,
+                cost_usd=completion.cost_usd,
+                latency_ms=completion.latency_ms,
+            )
+        )
+        run.messages.append(Message("assistant", completion.text, completion.tool_calls))
+        if not completion.tool_calls:
+            self._finish(run, RunStatus.COMPLETED, completion.text)
+            return
+        for call in completion.tool_calls:
+            if run.tool_calls >= self.settings.max_tool_calls:
+                self._answer(
+                    run, call, _Outcome("Not run: the run's tool-call limit is reached.", "limit")
+                )
+                continue
+            self._gate(run, call)
+        if run.pending:
+            run.status = RunStatus.PAUSED
+            run.final = _waiting(run.pending)
+
+    def _limit_reached(self, run: Run) -> tuple[RunStatus, str] | None:
+        """Return the limit that stops the run before its next model call, if any."""
+        cfg = self.settings
+        tokens, usd = self.llm.estimate(
+            run.messages,
+            max_tokens=cfg.max_output_tokens,
+            tools=self.registry.specs(self._usable(run)),
+        )
+        over_cost = cfg.max_cost_usd is not None and run.cost_usd + usd > cfg.max_cost_usd
+        limits = (
+            (
+                run.elapsed_s > cfg.timeout_s,
+                RunStatus.TIMEOUT,
+                f"{cfg.timeout_s:g} s (AGENT_TIMEOUT_S)",
+            ),
+            (
+                run.model_calls >= cfg.max_steps,
+                RunStatus.MAX_STEPS,
+                f"{cfg.max_steps} model calls (AGENT_MAX_STEPS)",
+            ),
+            (
+                run.tool_calls >= cfg.max_tool_calls,
+                RunStatus.MAX_TOOL_CALLS,
+                f"{cfg.max_tool_calls} tool calls (AGENT_MAX_TOOL_CALLS)",
+            ),
+            (
+                sum(run.tokens) + tokens > cfg.max_tokens,
+                RunStatus.BUDGET,
+                f"its token budget: the next call could pass {cfg.max_tokens} (AGENT_MAX_TOKENS)",
+            ),
+            (
+                over_cost,
+                RunStatus.BUDGET,
+                f"its cost budget: the next call could pass ${cfg.max_cost_usd} "
+                "(AGENT_MAX_COST_USD)",
+            ),
+        )
+        for reached, status, what in limits:
+            if reached:
+                return status, f"Stopped at {what} before finishing."
+        return None
+
+    def _usable(self, run: Run) -> list[str]:
+        """Return the allowed tools that have not failed too often in this run."""
+        cut = self.settings.max_tool_failures
+        return [name for name in run.allowed_tools if run.tool_failures.get(name, 0) < cut]
+
+    def _gate(self, run: Run, call: ToolCall) -> None:
+        """Decide one tool call: refuse it, run it, or keep it for a person's approval."""
+        tool = self.registry.get(call.name)
+        if tool is None:
+            usable = ", ".join(self._usable(run))
+            text = f"Error: there is no tool named {call.name!r}; use one of: {usable}."
+            self._answer(run, call, _Outcome(text, "unknown_tool"))
+            return
+        if call.name not in run.allowed_tools:
+            self._answer(
+                run,
+                call,
+                _Outcome(f"Error: {call.name} is not allowed in this run.", "not_allowed"),
+            )
+            return
+        if call.name not in self._usable(run):
+            self._answer(
+                run,
+                call,
+                _Outcome(
+                    f"Error: {call.name} failed too often and is no longer available.", "cut_off"
+                ),
+            )
+            return
+        decision = self.policy.decide(tool)
+        if decision == Approval.DENY:
+            self._answer(run, call, _Outcome(f"Error: policy denies {call.name}.", "denied"))
+            return
+        try:
+            tool.validate(call.arguments)
+        except ToolArgumentError as exc:
+            self._fail(run, call.name)
+            self._answer(run, call, _Outcome(f"Error: {exc}", "invalid_arguments"))
+            return
+        if decision == Approval.ASK:
+            run.pending.append(call)
+            return
+        self._execute(run, call)
+
+    def _execute(self, run: Run, call: ToolCall) -> None:
+        """Run one validated tool call with its timeout; answer the model with the result."""
+        tool = self.registry.get(call.name)
+        assert tool is not None  # checked by _gate before the call was kept
+        timeout = tool.timeout_s or self.settings.tool_timeout_s
+        started = time.perf_counter()
+        with tracer.start_as_current_span(f"execute_tool {call.name}") as span:
+            span.set_attribute("gen_ai.operation.name", "execute_tool")
+            span.set_attribute("gen_ai.tool.name", call.name)
+            span.set_attribute("gen_ai.tool.call.id", call.id)
+            try:
+                arguments = tool.validate(call.arguments)
+                future = self._pool.submit(copy_context().run, tool.fn, **arguments)
+                outcome = _Outcome(self._cap(_json(future.result(timeout=timeout))), "ok")
+            except ToolArgumentError as exc:
+                outcome = _Outcome(f"Error: {exc}", "invalid_arguments")
+            except FutureTimeout:
+                outcome = _Outcome(
+                    f"Error: {call.name} did not answer within {timeout:g} s.", "timeout"
+                )
+            except ToolError as exc:
+                outcome = _Outcome(f"Error: {call.name}: {exc}", "error")
+            except Exception as exc:
+                outcome = _Outcome(
+                    f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error"
+                )
+            span.set_attribute("agent.tool.outcome", outcome.status)
+        if outcome.status != "ok":
+            self._fail(run, call.name)
+        self._answer(run, call, outcome, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def _answer(self, run: Run, call: ToolCall, outcome: _Outcome, latency_ms: float = 0.0) -> None:
+        """Give the model a call's result and record the step."""
+        run.messages.append(Message("tool", outcome.text, tool_call_id=call.id))
+        run.steps.append(
+            Step(
+                "tool",
+                call.name,
+                outcome.status,
+                arguments=_arguments(call.arguments),
+                result=outcome.text,
+                call_id=call.id,
+                latency_ms=latency_ms,
+            )
+        )
+        TOOL_CALLS.labels(tool=call.name, outcome=outcome.status).inc()
+
+    def _fail(self, run: Run, name: str) -> None:
+        """Count a failure of tool `name` in this run."""
+        run.tool_failures[name] = run.tool_failures.get(name, 0) + 1
+
+    def _cap(self, text: str) -> str:
+        """Cut a tool's output to what the model may see."""
+        limit = self.settings.max_tool_output_chars
+        if len(text) <= limit:
+            return text
+        return f"{text[:limit]}… [cut: {len(text) - limit} more characters]"
+
+    def _finish(self, run: Run, status: RunStatus, final: str) -> None:
+        """End the run with `status` and its final message."""
+        run.status, run.final = status, final
+
+    def close(self) -> None:
+        """Stop the tool threads (a tool still running is not waited for)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _json(value: Any) -> str:
+    """Return a tool's result as compact JSON text (strings as they are)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _arguments(text: str) -> dict[str, Any] | None:
+    """Return the call's arguments for the trace (None when they are not a JSON object)."""
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _waiting(pending: Sequence[ToolCall]) -> str:
+    """Say what a paused run waits for."""
+    calls = "; ".join(f"{c.name}({c.arguments})" for c in pending)
+    return f"Waiting for approval: {calls}"

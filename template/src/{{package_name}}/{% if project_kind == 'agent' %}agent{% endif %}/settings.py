@@ -1,0 +1,62 @@
+"""The agent's settings (`AGENT_*`), read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .policy import Approval, parse_policy
+
+
+class AgentSettings(BaseSettings):
+    """Limits, guardrails and the world store of the agent."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENT_", env_file=".env", extra="ignore")
+
+    world_url: str = "sqlite:///.agent/world.sqlite"
+    max_steps: int = Field(default=12, ge=1, le=200)
+    max_tool_calls: int = Field(default=20, ge=1, le=500)
+    timeout_s: float = Field(default=60.0, gt=0)
+    tool_timeout_s: float = Field(default=10.0, gt=0)
+    max_tool_failures: int = Field(default=3, ge=1)
+    max_tool_output_chars: int = Field(default=4000, ge=100)
+    max_tokens: int = Field(default=50_000, ge=100)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_output_tokens: int = Field(default=800, ge=16)
+    approval: Annotated[dict[str, Approval], NoDecode] = Field(
+        default_factory=lambda: {"add_ticket_note": Approval.AUTO},
+        description="Approval per tool; tools with side effects not named here ask.",
+    )
+    sandbox_dir: Path = Path(".agent/sandbox")
+    http_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    scripted_seed: int | None = None
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _parse_approval(cls, value: object) -> object:
+        """Accept `issue_refund=ask,add_ticket_note=auto` from the environment."""
+        return parse_policy(value) if isinstance(value, str) else value
+
+    @field_validator("http_allowlist", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """Accept `status.northwind.cloud,api.example.com`."""
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("max_cost_usd", "scripted_seed", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """Treat an empty variable as unset."""
+        return None if value == "" else value
+
+
+@lru_cache(maxsize=1)
+def get_agent_settings() -> AgentSettings:
+    """Return the process-wide agent settings, read once."""
+    return AgentSettings()
