@@ -112,21 +112,26 @@ class Agent:
             raise RunStateError(f"run {run_id} is {run.status}, not waiting for an approval")
         pending, run.pending = run.pending, []
         run.status = RunStatus.RUNNING
-        for call in pending:
-            decision = "approved" if approve else "rejected"
-            run.steps.append(
-                Step("approval", call.name, decision, result=note or None, call_id=call.id)
-            )
-            if approve:
-                self._execute(run, call)
-            else:
-                reason = f" ({note})" if note else ""
-                self._answer(
-                    run,
-                    call,
-                    _Outcome(f"A person rejected this call{reason}; do not retry it.", "rejected"),
-                )
+        token = RUN_ID.set(run.id)  # side effects of approved calls belong to this run
+        try:
+            for call in pending:
+                self._decide(run, call, approve=approve, note=note)
+        finally:
+            RUN_ID.reset(token)
         return self._drive(run)
+
+    def _decide(self, run: Run, call: ToolCall, *, approve: bool, note: str) -> None:
+        """Record a person's decision on one call; run it when approved."""
+        decision = "approved" if approve else "rejected"
+        run.steps.append(
+            Step("approval", call.name, decision, result=note or None, call_id=call.id)
+        )
+        if approve:
+            self._execute(run, call)
+            return
+        reason = f" ({note})" if note else ""
+        text = f"A person rejected this call{reason}; do not retry it."
+        self._answer(run, call, _Outcome(text, "rejected"))
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -215,7 +220,7 @@ class Agent:
             (
                 run.elapsed_s > cfg.timeout_s,
                 RunStatus.TIMEOUT,
-                f"{cfg.timeout_s:g} s (AGENT_TIMEOUT_S)",
+                f"{cfg.timeout_s:g} s of wall clock (AGENT_TIMEOUT_S)",
             ),
             (
                 run.model_calls >= cfg.max_steps,

@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .policy import Approval, parse_policy
 
+DEFAULT_APPROVAL = {"add_ticket_note": Approval.AUTO}
+"""A ticket note changes nothing a customer sees, so it needs no approval; refunds and plan
+changes do (every other tool with side effects asks)."""
+
 
 class AgentSettings(BaseSettings):
     """Limits, guardrails and the world store of the agent."""
@@ -28,8 +32,8 @@ class AgentSettings(BaseSettings):
     max_cost_usd: float | None = Field(default=None, gt=0)
     max_output_tokens: int = Field(default=800, ge=16)
     approval: Annotated[dict[str, Approval], NoDecode] = Field(
-        default_factory=lambda: {"add_ticket_note": Approval.AUTO},
-        description="Approval per tool; tools with side effects not named here ask.",
+        default_factory=lambda: dict(DEFAULT_APPROVAL),
+        description="Approval per tool, over the defaults; other side-effect tools ask.",
     )
     sandbox_dir: Path = Path(".agent/sandbox")
     http_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -38,8 +42,10 @@ class AgentSettings(BaseSettings):
     @field_validator("approval", mode="before")
     @classmethod
     def _parse_approval(cls, value: object) -> object:
-        """Accept `issue_refund=ask,add_ticket_note=auto` from the environment."""
-        return parse_policy(value) if isinstance(value, str) else value
+        """Accept `issue_refund=ask,add_ticket_note=auto`; it changes only the tools it names."""
+        if isinstance(value, str | dict):
+            return {**DEFAULT_APPROVAL, **parse_policy(value)}
+        return value
 
     @field_validator("http_allowlist", mode="before")
     @classmethod
