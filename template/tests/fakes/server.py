@@ -95,9 +95,14 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else {}
+            self._answer("POST", json.loads(raw) if raw else {})
+
+        def do_GET(self) -> None:
+            self._answer("GET", {})
+
+        def _answer(self, method: str, body: dict[str, Any]) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            reply = server.next_reply(Request("POST", self.path, headers, body))
+            reply = server.next_reply(Request(method, self.path, headers, body))
             time.sleep(reply.delay_s)
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client timed out
                 self._send(reply)
