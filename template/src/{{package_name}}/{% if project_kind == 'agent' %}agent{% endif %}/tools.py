@@ -38,18 +38,26 @@ class ToolArgumentError(ValueError):
 
 @dataclass(frozen=True)
 class Tool:
-    """One tool: what the model sees (name, description, schema) and how to run it."""
+    """One tool: what the model sees (name, description, schema) and how to run it.
+
+    A Python tool checks its arguments with a pydantic model built from its signature; a
+    tool from elsewhere (an MCP server) brings a JSON schema instead (`schema`), checked with
+    `jsonschema`.
+    """
 
     name: str
     description: str
     fn: ToolFunction
-    arguments: type[BaseModel]
+    arguments: type[BaseModel] | None = None
     side_effect: bool = False
     timeout_s: float | None = None
+    schema: Mapping[str, Any] | None = None
 
     @property
     def parameters(self) -> dict[str, Any]:
         """Return the JSON schema of the arguments (an object; no titles, which add noise)."""
+        if self.arguments is None:
+            return dict(self.schema or {"type": "object"})
         return _without_titles(self.arguments.model_json_schema())
 
     def spec(self) -> ToolSpec:
@@ -72,6 +80,8 @@ class Tool:
             ) from None
         if not isinstance(data, dict):
             raise ToolArgumentError(f"{self.name}: the arguments must be a JSON object")
+        if self.arguments is None:
+            return self._validate_schema(data)
         try:
             parsed = self.arguments.model_validate(data)
         except ValidationError as exc:
@@ -81,6 +91,24 @@ class Tool:
             )
             raise ToolArgumentError(f"{self.name}: invalid arguments: {problems}") from None
         return {name: getattr(parsed, name) for name in type(parsed).model_fields}
+
+    def _validate_schema(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Check `data` against the tool's JSON schema.
+
+        Raises:
+            ToolArgumentError: Every problem, by field.
+
+        """
+        import jsonschema
+
+        validator = jsonschema.Draft202012Validator(self.parameters)
+        problems = [
+            f"{'.'.join(str(p) for p in error.absolute_path) or 'arguments'}: {error.message}"
+            for error in validator.iter_errors(data)
+        ]
+        if problems:
+            raise ToolArgumentError(f"{self.name}: invalid arguments: {'; '.join(problems)}")
+        return data
 
     def __call__(self, **arguments: Any) -> object:
         """Run the function with validated arguments."""
