@@ -139,6 +139,8 @@ export function mount(root, api) {
     className: "result",
     attrs: { id: "result", "aria-live": "polite", "aria-busy": "false" },
   });
+  const waiting = "Pick a sample question or type your own: the answer and its sources appear here.";
+  result.append(api.el("p", { className: "hint", text: waiting }));
   root.append(intro, samples, form, result);
 
   /** @param {string} text */
