@@ -115,7 +115,7 @@ def screenshot(path: Path) -> int:
         page = context.new_page()
         page.goto(server.url)
         page.locator(".sample-list button").first.click()
-        page.locator("#passage-1").wait_for()
+        page.locator(".passage").first.wait_for()
         page.evaluate("document.activeElement && document.activeElement.blur()")
         png = page.screenshot()
         context.close()
