@@ -37,12 +37,14 @@ class Project:
     path: Path
     env: dict[str, str]
 
-    def run(self, *cmd: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """Run a command in the project; fail the test with its output if it fails."""
+    def run(
+        self, *cmd: str, timeout: float = 600, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command in the project (`env` adds variables); fail the test if it fails."""
         proc = subprocess.run(
             cmd,
             cwd=self.path,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -109,6 +111,20 @@ def project(
 def test_own_test_suite_passes(project: Project) -> None:
     """The README's test command passes, coverage gate included."""
     project.run(*TEST.split(), "-q")
+
+
+def test_browser_tests_run_in_chromium_and_pass(project: Project) -> None:
+    """The web page's browser tests (tests/e2e) ran in a real headless Chromium and passed.
+
+    None may be skipped: this machine needs a Chromium (`apt-get install chromium`, or
+    CHROMIUM_PATH); REQUIRE_BROWSER=1 turns a missing one into a failure that says so.
+    """
+    proc = project.run(
+        *TEST.split(), "-q", "-m", "e2e", "--no-cov", "-rs", env={"REQUIRE_BROWSER": "1"}
+    )
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, summary
+    assert "skipped" not in summary and "deselected" in summary, summary
 
 
 def test_lint_and_format_are_clean(project: Project) -> None:

@@ -70,6 +70,8 @@ def test_no_leftover_jinja(rendered: tuple[str, Path]) -> None:
 
 
 def _parse(path: Path) -> Any:
+    if path.suffix not in {".yml", ".yaml", ".toml", ".json", ".jsonl"}:
+        return None  # binary files too (docs/screenshot.png)
     text = path.read_text(encoding="utf-8")
     if path.suffix in {".yml", ".yaml"}:
         return yaml.safe_load(text)

@@ -1,9 +1,12 @@
-"""HTTP endpoints of the RAG app: ask a question, re-ingest the corpus, list the documents."""
+"""HTTP endpoints of the RAG app: ask a question, re-ingest the corpus, list the documents.
+
+`GET /samples` gives the web page its sample questions; the page itself is `web/panel.js`.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -15,10 +18,14 @@ from ..llm import LLMClient
 from .documents import IngestError
 from .ingest import ingest_folder
 from .pipeline import RagPipeline
+from .samples import SAMPLES
 from .settings import RagSettings, get_rag_settings
 from .store import StoreError, open_store
 
 router = APIRouter(tags=["rag"])
+
+#: The heading of the web page (the shared shell shows it; this kind's panel is web/panel.js).
+PAGE_TITLE = "Ask the documents"
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -53,13 +60,14 @@ class IngestRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    """A cited source."""
+    """A cited source, with the passage (the chunk's text) that the answer cites."""
 
     n: int
     chunk_id: str
     source: str
     title: str
     score: float
+    text: str = Field(default="", description="The cited passage, as plain text.")
 
 
 class AskResponse(BaseModel):
@@ -73,6 +81,13 @@ class AskResponse(BaseModel):
     usage: dict[str, Any] | None
     cost_usd: float
     prompt_version: str
+
+
+class SampleOut(BaseModel):
+    """A sample question for the web page, and whether it should be answered or refused."""
+
+    question: str
+    expect: Literal["answer", "refusal"]
 
 
 class DocumentOut(BaseModel):
@@ -126,6 +141,12 @@ def ingest(
     except StoreError as exc:
         raise HTTPException(503, str(exc)) from exc
     return summary.to_dict()
+
+
+@router.get("/samples", response_model=list[SampleOut])
+def samples() -> list[dict[str, str]]:
+    """List the web page's sample questions: some the sample corpus answers, one it refuses."""
+    return [{"question": s.question, "expect": s.expect} for s in SAMPLES]
 
 
 @router.get("/documents", response_model=list[DocumentOut])

@@ -37,13 +37,20 @@ REFUSALS = METRICS.counter("rag_refusals", "Questions answered with a refusal.")
 
 @dataclass(frozen=True)
 class Citation:
-    """A source the answer cites as `[n]`."""
+    """A source the answer cites as `[n]`, with the passage (the chunk's text) it cites."""
 
     n: int
     chunk_id: str
     source: str
     title: str
     score: float
+    text: str = ""
+
+    @classmethod
+    def of(cls, n: int, hit: ScoredChunk) -> Citation:
+        """Return the citation `[n]` of a retrieved chunk."""
+        chunk = hit.chunk
+        return cls(n, chunk.id, chunk.source, chunk.title, hit.score, chunk.text)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ def check_citations(text: str, sources: list[ScoredChunk]) -> tuple[str, list[Ci
         if not 1 <= n <= len(sources):
             return ""
         hit = sources[n - 1]
-        cited.setdefault(n, Citation(n, hit.chunk.id, hit.chunk.source, hit.chunk.title, hit.score))
+        cited.setdefault(n, Citation.of(n, hit))
         return match.group(0)
 
     cleaned = _CITATION.sub(keep, text)
@@ -146,10 +153,7 @@ class RagPipeline:
             usage=completion.usage,
             cost_usd=completion.cost_usd,
             prompt_version=version,
-            retrieved=[
-                Citation(n, h.chunk.id, h.chunk.source, h.chunk.title, h.score)
-                for n, h in enumerate(hits, start=1)
-            ],
+            retrieved=[Citation.of(n, h) for n, h in enumerate(hits, start=1)],
         )
 
     def _generate(self, question: str, hits: list[ScoredChunk]) -> Completion:

@@ -1,0 +1,148 @@
+"""A real headless Chromium for the page's tests, `make screenshot` and `make bench-page`.
+
+Playwright drives a Chromium already on the machine; it downloads none. The browser is the
+one `CHROMIUM_PATH` names, else the first of `chromium`, `chromium-browser`, `google-chrome`
+and `google-chrome-stable` on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Headless, and quiet: without the network flags Chromium keeps trying to reach Google.
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+INSTALL_HINT = (
+    "install one (Debian/Ubuntu: `sudo apt-get install chromium`) or point CHROMIUM_PATH at "
+    "a Chromium or Chrome binary (CHROMIUM_PATH=/path/to/chrome)"
+)
+
+
+class BrowserNotFoundError(Exception):
+    """No Chromium could be found, or CHROMIUM_PATH names a file that does not exist."""
+
+
+def find_chromium() -> str:
+    """Return the path of the Chromium to drive.
+
+    Raises:
+        BrowserNotFoundError: CHROMIUM_PATH is set to a missing file, or none is on PATH.
+
+    """
+    configured = os.environ.get("CHROMIUM_PATH", "")
+    if configured:
+        if not Path(configured).is_file():
+            raise BrowserNotFoundError(f"CHROMIUM_PATH={configured} is not a file; {INSTALL_HINT}")
+        return configured
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserNotFoundError(f"No Chromium found ({', '.join(CANDIDATES)}); {INSTALL_HINT}")
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Start the machine's Chromium, headless."""
+    return playwright.chromium.launch(executable_path=find_chromium(), args=LAUNCH_ARGS)
+
+
+@dataclass
+class PageLog:
+    """What a page did: its console errors, uncaught exceptions and every URL it requested."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> Page:
+        """Start recording `page`'s errors and requests; return it."""
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.errors.append(message.text)
+
+        def on_request(request: Request) -> None:
+            self.requests.append(request.url)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", on_request)
+        return page
+
+    def foreign_requests(self) -> list[str]:
+        """Return the requested URLs whose host is not this machine (data: URLs aside)."""
+        local = {"127.0.0.1", "localhost"}
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme != "data" and urlsplit(url).hostname not in local
+        ]
+
+
+class LiveServer:
+    """Serve an ASGI app with uvicorn on a free port of 127.0.0.1, in a background thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """Return the base URL, ending in `/`."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> LiveServer:
+        """Start serving; wait until the server accepts connections (10 s at most)."""
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[LiveServer]:
+    """Serve `app` on a free local port for the duration of the block."""
+    with LiveServer(app) as server:
+        yield server
