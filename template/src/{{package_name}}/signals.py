@@ -5,9 +5,11 @@ signals (each continuous, boolean or categorical), the embedding it records, and
 exchange becomes one of its eval cases. Its routes call `operations.track` after answering.
 
 `SignalRecorder` keeps the writing off the request path: `record` only puts an item on a
-bounded queue, and a background thread writes what has accumulated in one transaction per
-batch. Nothing in it can fail a request: a full queue or a failed write is logged and counted
-in `drift_recorder_errors_total{reason}`, and the observation is dropped.
+bounded queue, and a background thread wakes at most twice a second to write what has
+accumulated, in one transaction per batch (rarely waking keeps it from competing with the
+request threads for the interpreter lock). Nothing in it can fail a request: a full queue or a
+failed write is logged and counted in `drift_recorder_errors_total{reason}`, and the
+observation is dropped.
 """
 
 from __future__ import annotations
@@ -125,12 +127,15 @@ class SignalRecorder:
         retention_days: float | None = None,
         queue_size: int = 10_000,
         batch_size: int = 500,
+        flush_interval_s: float = 0.5,
     ) -> None:
         self.path = path
         self.kind = kind
         self.record_text = record_text
         self.retention_s = retention_days * 86_400 if retention_days else None
         self.batch_size = batch_size
+        self.flush_interval_s = flush_interval_s
+        self._wake = threading.Event()  # cuts the wait short: `flush` and `close` set it
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -158,7 +163,8 @@ class SignalRecorder:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._queue.all_tasks_done.wait(remaining)
+                self._wake.set()
+                self._queue.all_tasks_done.wait(min(remaining, 0.05))
         return True
 
     def close(self, timeout_s: float = 10.0) -> None:
@@ -167,8 +173,10 @@ class SignalRecorder:
             thread, self._thread = self._thread, None
             if thread is None:
                 return
+            self._wake.set()  # write now, so that a full queue makes room for the stop marker
             try:
                 self._queue.put(None, timeout=timeout_s)
+                self._wake.set()
             except queue.Full:
                 logger.warning("drift recorder did not drain before shutdown")
                 return
@@ -187,14 +195,19 @@ class SignalRecorder:
         """Take batches off the queue and write them until `close` sends the stop marker."""
         conn = None
         stop = False
+        wait = True
         while not stop:
             batch = [self._queue.get()]
+            if wait and batch[0] is not None:  # let a batch build up, unless woken
+                self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
             while len(batch) < self.batch_size:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             stop = None in batch
+            wait = len(batch) < self.batch_size  # after a full batch, write the rest at once
             items = [item for item in batch if item is not None]
             try:
                 conn = conn or connect(self.path)
