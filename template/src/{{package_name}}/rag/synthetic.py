@@ -126,14 +126,14 @@ def traffic(n: int, seed: int, *, shifted: bool = False) -> list[Observation]:
 def write_traffic(
     path: Path, observations: list[Observation], start: float, end: float, *, kind: str = "rag"
 ) -> None:
-    """Append observations to a signals file, their times spread evenly over [start, end)."""
+    """Append observations to a signals file, spread evenly over [start, end) (slot middles)."""
     step = (end - start) / max(len(observations), 1)
     conn: sqlite3.Connection = connect(path)
     try:
         conn.executemany(
             INSERT,
             (
-                table_row(start + i * step, f"synthetic-{i}", kind, observation, False)
+                table_row(start + (i + 0.5) * step, f"synthetic-{i}", kind, observation, False)
                 for i, observation in enumerate(observations)
             ),
         )
