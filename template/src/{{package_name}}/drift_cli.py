@@ -64,6 +64,23 @@ def _until(value: str | None) -> float:
     return moment.timestamp()
 
 
+def require_drift_extra() -> None:
+    """Fail in one line when scipy or scikit-learn (the `drift` extra) is not installed.
+
+    Raises:
+        click.ClickException: One of them cannot be imported.
+
+    """
+    try:
+        import scipy.stats  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException(
+            f"The drift check needs the `drift` extra ({exc.name} is missing): "
+            "run `uv sync --all-extras`, or install the project with `[drift]`"
+        ) from None
+
+
 def register(group: click.Group, contract: ContractLoader) -> None:
     """Add `drift`, `drift-reference` and `feedback export` to the project CLI."""
 
@@ -144,6 +161,7 @@ def register(group: click.Group, contract: ContractLoader) -> None:
         from .drift_check import run_check
         from .drift_report import console_lines, write_report
 
+        require_drift_extra()
         settings = get_settings()
         thresholds = Thresholds(alpha=alpha, min_samples=min_samples)
         report = run_check(
