@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -261,8 +261,7 @@ def register(group: click.Group, contract: ContractLoader) -> None:
             )
         store = FeedbackStore(db or get_settings().feedback_db)
         to_case = contract().to_eval_case
-        chosen: Any = rating
-        lines = [json.dumps(to_case(rated), ensure_ascii=False) for rated in store.rated(chosen)]
+        lines = [json.dumps(to_case(rated), ensure_ascii=False) for rated in store.rated(rating)]
         text = "".join(line + "\n" for line in lines)
         if out is None:
             click.echo(text, nl=False)

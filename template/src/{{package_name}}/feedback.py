@@ -112,7 +112,7 @@ class FeedbackStore:
             )
             return int(cursor.lastrowid or 0)
 
-    def rated(self, rating: Rating | None = None) -> list[RatedExchange]:
+    def rated(self, rating: str | None = None) -> list[RatedExchange]:
         """Return the latest rating of each rated request (only `rating` if given), oldest first."""
         if not self.path.is_file():
             return []
