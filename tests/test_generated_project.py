@@ -7,8 +7,10 @@ and actionlint, exactly as a newcomer (and the project's CI) would.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -150,6 +152,38 @@ def test_eval_gate_passes_against_committed_baseline(project: Project) -> None:
     proc = project.run("make", "eval")
     assert (project.path / "reports" / "eval.json").exists(), proc.stdout
     assert (project.path / "reports" / "eval.md").exists()
+
+
+def test_drift_flags_a_shifted_day_of_synthetic_traffic(project: Project) -> None:
+    """`make drift` on a signals file whose last day shifted fails and writes its reports."""
+    signals = project.path / ".data" / "synthetic.sqlite"
+    script = ["uv", "run", "python", "benchmarks/drift_traffic.py", "--out", str(signals)]
+    project.run(*script, "--shift")
+    proc = subprocess.run(
+        ["make", "drift", f"db={signals}"],
+        cwd=project.path,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode != 0, proc.stdout
+    assert "DRIFT question_embedding" in proc.stdout, proc.stdout + proc.stderr
+    report = json.loads((project.path / "reports" / "drift.json").read_text())
+    assert report["drift"] is True
+
+
+def test_load_test_starts_a_server_and_reports_no_errors(project: Project) -> None:
+    """`make loadtest` with no app running starts one, drives it with Locust and stops it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = project.run("make", "loadtest", "users=5", "duration=5s", f"port={port}", timeout=300)
+    assert "Started a server" in proc.stdout, proc.stdout
+    result = json.loads((project.path / "reports" / "loadtest.json").read_text())
+    assert result["requests"] > 0 and result["errors"] == 0, result
+    assert set(result["latency_ms"]) >= {"p50", "p95", "p99"}
 
 
 def test_pre_commit_hooks_pass_on_all_files(project: Project) -> None:

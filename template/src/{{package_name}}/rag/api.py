@@ -5,21 +5,24 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..config import Settings, get_settings
 from ..dependencies import get_llm
 from ..llm import LLMClient
+from ..operations import track
 from .documents import IngestError
 from .ingest import ingest_folder
 from .pipeline import RagPipeline
 from .samples import SAMPLES
 from .settings import RagSettings, get_rag_settings
+from .signals import track_answer
 from .store import StoreError, open_store
 
 router = APIRouter(tags=["rag"])
@@ -113,12 +116,17 @@ Pipeline = Annotated[RagPipeline, Depends(get_pipeline)]
 
 
 @router.post("/ask", response_model=AskResponse)
-def ask(request: AskRequest, pipeline: Pipeline) -> dict[str, Any]:
+def ask(request: AskRequest, pipeline: Pipeline, http: Request) -> dict[str, Any]:
     """Answer a question from the indexed documents, with numbered citations."""
+    started = time.perf_counter()
     try:
-        return pipeline.ask(request.question, top_k=request.top_k).to_dict()
+        answer = pipeline.ask(request.question, top_k=request.top_k)
     except StoreError as exc:
         raise HTTPException(503, str(exc)) from exc
+    latency_ms = (time.perf_counter() - started) * 1000
+    q, k = request.question, request.top_k
+    track(http, lambda: track_answer(q, k, answer, latency_ms, pipeline.embedder))
+    return answer.to_dict()
 
 
 INGEST_DESCRIPTION = """Re-index the server's corpus folder, `RAG_CORPUS_DIR` (default

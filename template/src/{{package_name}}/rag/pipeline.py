@@ -20,7 +20,7 @@ from ..llm.offline import REFUSAL
 from ..llm.types import Completion, Usage
 from ..observability import METRICS, record_llm_call
 from ..prompts import load_prompt
-from .embeddings import Embedder, get_embedder
+from .embeddings import Embedder, Vectors, get_embedder
 from .retrieval import Retriever, ScoredChunk
 from .settings import RagSettings
 from .store import Store, open_store
@@ -66,6 +66,7 @@ class Answer:
     cost_usd: float = 0.0
     prompt_version: str = ""
     retrieved: list[Citation] = field(default_factory=list)
+    question_vector: Vectors | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as JSON-ready data."""
@@ -129,14 +130,23 @@ class RagPipeline:
         version = f"{self.prompt.name}@{self.prompt.version}"
         with tracer.start_as_current_span("rag.retrieve") as span:
             started = time.perf_counter()
-            hits = Retriever(self.store, self.embedder, self.rag).retrieve(question, top_k=top_k)
+            retriever = Retriever(self.store, self.embedder, self.rag)
+            hits = retriever.retrieve(question, top_k=top_k)
             retrieval_ms = (time.perf_counter() - started) * 1000
             span.set_attribute("rag.retrieval.mode", self.rag.retrieval)
             span.set_attribute("rag.retrieval.hits", len(hits))
         if not hits:
             EMPTY_RETRIEVALS.inc()
             REFUSALS.inc()
-            return Answer(REFUSAL, [], True, retrieval_ms, 0.0, prompt_version=version)
+            return Answer(
+                REFUSAL,
+                [],
+                True,
+                retrieval_ms,
+                0.0,
+                prompt_version=version,
+                question_vector=retriever.query_vector,
+            )
         started = time.perf_counter()
         completion = self._generate(question, hits)
         generation_ms = (time.perf_counter() - started) * 1000
@@ -154,6 +164,7 @@ class RagPipeline:
             cost_usd=completion.cost_usd,
             prompt_version=version,
             retrieved=[Citation.of(n, h) for n, h in enumerate(hits, start=1)],
+            question_vector=retriever.query_vector,
         )
 
     def _generate(self, question: str, hits: list[ScoredChunk]) -> Completion:

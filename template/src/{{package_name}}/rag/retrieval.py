@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .chunking import Chunk
-from .embeddings import Embedder
+from .embeddings import Embedder, Vectors
 from .settings import RagSettings, RetrievalMode
 from .store import Hit, Store
 
@@ -53,6 +53,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.query_vector: Vectors | None = None  # the question's embedding, once computed
 
     def retrieve(
         self, question: str, *, top_k: int | None = None, mode: RetrievalMode | None = None
@@ -93,6 +94,6 @@ class Retriever:
 
     def _dense(self, question: str, k: int) -> list[Hit]:
         """Return dense hits above the similarity threshold."""
-        vector = self.embedder.embed([question])[0]
+        vector = self.query_vector = self.embedder.embed([question])[0]
         hits = self.store.search_dense(vector, k)
         return [h for h in hits if h.score >= self.settings.min_similarity]
