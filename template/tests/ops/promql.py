@@ -1,0 +1,105 @@
+"""What the dashboard and the alert rules query, and which metric names that takes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from .tools import OPS, load_yaml
+
+# Metrics that the feedback endpoint (`feedback_ratings_total`) and the drift check
+# (`drift_detected`, `drift_last_run_timestamp_seconds`) export. Until this app exports them,
+# the dashboard's feedback and drift panels stay empty and the checks below leave these names
+# out; `test_the_allow_list_holds_only_missing_metrics` fails as soon as the app exports one,
+# so the list cannot outlive its reason.
+PROVIDED_BY_FEEDBACK_AND_DRIFT = frozenset(
+    {"feedback_ratings_total", "drift_detected", "drift_last_run_timestamp_seconds"}
+)
+
+# Series that Prometheus makes itself, not the app: `up` is 1 while the app answers scrapes.
+FROM_PROMETHEUS = frozenset({"up"})
+
+# What Grafana puts in place of its variables before it sends a query to Prometheus. A query
+# with another variable fails `grafana_to_promql`, so that a new one is added here on purpose.
+GRAFANA_VARIABLES = {"$__rate_interval": "1m"}
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
+_BRACES = re.compile(r"\{[^{}]*\}")  # label matchers (strings are gone by then)
+_RANGE = re.compile(r"\[[^\]]*\]")  # [5m], [1h:1m]
+_GROUPING = re.compile(
+    r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", re.IGNORECASE
+)
+_IDENTIFIER = re.compile(r"(?<![\w:.])([A-Za-z_:][\w:]*)(?![\w:]|\s*\()")
+_KEYWORDS = frozenset(
+    {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right"}
+    | {"bool", "offset", "inf", "nan"}
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One PromQL expression and where it comes from (a panel or an alert)."""
+
+    source: str
+    expr: str
+
+
+def grafana_to_promql(expr: str) -> str:
+    """Replace Grafana's variables as Grafana does before querying; refuse unknown ones."""
+    for variable, value in GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    if "$" in expr:
+        raise ValueError(f"unknown Grafana variable in {expr!r}: add it to GRAFANA_VARIABLES")
+    return expr
+
+
+def metric_names(expr: str) -> set[str]:
+    """Return the metric names a PromQL expression selects (not functions, labels or keywords).
+
+    PromQL has no Python parser, so this is a small scanner for the expressions this project
+    writes: it drops strings, label matchers, ranges and grouping clauses, then keeps the
+    identifiers that are not function calls, keywords or numbers. Prometheus itself checks
+    that each expression parses (tests/ops/test_live_stack.py).
+    """
+    text = _STRING.sub("", expr)
+    text = _GROUPING.sub("", _RANGE.sub("", _BRACES.sub("", text)))
+    return {name for name in _IDENTIFIER.findall(text) if name.lower() not in _KEYWORDS}
+
+
+def dashboard_path() -> Path:
+    """Return the path of the project's Grafana dashboard (the only JSON in its folder)."""
+    [path] = sorted((OPS / "grafana" / "dashboards").glob("*.json"))
+    return path
+
+
+def dashboard_queries() -> list[Query]:
+    """Return the PromQL of every target of every panel of the dashboard, as Grafana sends it."""
+    dashboard = json.loads(dashboard_path().read_text(encoding="utf-8"))
+    return [
+        Query(f"panel {panel['title']!r}", grafana_to_promql(target["expr"]))
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    ]
+
+
+def alert_queries() -> list[Query]:
+    """Return the expression of every alert rule in ops/prometheus/alerts.yml."""
+    rules = load_yaml(OPS / "prometheus" / "alerts.yml")
+    return [
+        Query(f"alert {rule['alert']}", rule["expr"])
+        for group in rules["groups"]
+        for rule in group["rules"]
+    ]
+
+
+def exported_names(exposition: str) -> set[str]:
+    """Return the name of every sample in a /metrics text (`x_total`, `y_bucket`, ...)."""
+    return {
+        sample.name
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
