@@ -237,3 +237,17 @@ def test_the_longest_name_keeps_the_code_lint_clean(
     ):
         proc = subprocess.run(command, cwd=dest, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_combination_is_lint_clean(rendered: tuple[str, Path]) -> None:
+    """ruff check and ruff format find nothing in any combination (each Python version too).
+
+    The slow tier checks this with the project's own tools; this catches it in seconds.
+    """
+    _, project = rendered
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        proc = subprocess.run(
+            [ruff, *command], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
