@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import promql_parser
 from prometheus_client.parser import text_string_to_metric_families
 
 from .tools import OPS, load_yaml
@@ -27,18 +27,6 @@ FROM_PROMETHEUS = frozenset({"up"})
 # with another variable fails `grafana_to_promql`, so that a new one is added here on purpose.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m"}
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
-_BRACES = re.compile(r"\{[^{}]*\}")  # label matchers (strings are gone by then)
-_RANGE = re.compile(r"\[[^\]]*\]")  # [5m], [1h:1m]
-_GROUPING = re.compile(
-    r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", re.IGNORECASE
-)
-_IDENTIFIER = re.compile(r"(?<![\w:.])([A-Za-z_:][\w:]*)(?![\w:]|\s*\()")
-_KEYWORDS = frozenset(
-    {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right"}
-    | {"bool", "offset", "inf", "nan"}
-)
-
 
 @dataclass(frozen=True)
 class Query:
@@ -58,16 +46,21 @@ def grafana_to_promql(expr: str) -> str:
 
 
 def metric_names(expr: str) -> set[str]:
-    """Return the metric names a PromQL expression selects (not functions, labels or keywords).
+    """Return the metric names a PromQL expression selects, from its syntax tree.
 
-    PromQL has no Python parser, so this is a small scanner for the expressions this project
-    writes: it drops strings, label matchers, ranges and grouping clauses, then keeps the
-    identifiers that are not function calls, keywords or numbers. Prometheus itself checks
-    that each expression parses (tests/ops/test_live_stack.py).
+    promql-parser (Python bindings of the Rust PromQL parser) parses the expression; a selector
+    written as `{__name__="x"}` counts as `x`. A syntax error raises `ValueError`.
     """
-    text = _STRING.sub("", expr)
-    text = _GROUPING.sub("", _RANGE.sub("", _BRACES.sub("", text)))
-    return {name for name in _IDENTIFIER.findall(text) if name.lower() not in _KEYWORDS}
+    names: set[str] = set()
+
+    def visit(node: promql_parser.Expr) -> bool:
+        if isinstance(node, promql_parser.VectorSelector):
+            named = [m.value for m in node.matchers.matchers if m.name == "__name__"]
+            names.update([node.name] if node.name else named)
+        return True
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return names
 
 
 def dashboard_path() -> Path:

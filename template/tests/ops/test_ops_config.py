@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .promql import dashboard_path, metric_names
+from .promql import dashboard_path, grafana_to_promql, metric_names
 from .tools import OPS, ROOT, load_yaml
 
 COMPOSE = load_yaml(ROOT / "compose.yaml")
@@ -161,7 +161,8 @@ def test_grafana_provisions_the_dashboard_and_its_datasources() -> None:
 
 def test_dashboard_panels_are_well_formed_and_do_not_overlap() -> None:
     """Panel ids are unique, panels fit the 24-column grid without overlapping, and every
-    panel but the row headers has a titled PromQL target with a unique refId."""
+    panel but the row headers has a description and PromQL targets with unique refIds that
+    parse and select a metric."""
     dashboard = json.loads(dashboard_path().read_text(encoding="utf-8"))
     assert len(dashboard["uid"]) <= 40
     panels = dashboard["panels"]
@@ -182,13 +183,15 @@ def test_dashboard_panels_are_well_formed_and_do_not_overlap() -> None:
         targets = panel["targets"]
         assert targets and panel["description"], panel["title"]
         assert len({target["refId"] for target in targets}) == len(targets)
-        assert all(metric_names(target["expr"]) for target in targets), panel["title"]
+        for target in targets:
+            assert metric_names(grafana_to_promql(target["expr"])), panel["title"]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: str(rule["alert"]))
 def test_every_alert_has_a_duration_a_severity_and_a_runbook(rule: dict[str, Any]) -> None:
-    """Each alert waits (`for:`), says how urgent it is, what happened, and where the runbook
-    is: a README heading named after the alert."""
+    """Each alert's expression parses; it waits (`for:`), says how urgent it is, what happened,
+    and where the runbook is: a README heading named after the alert."""
+    assert metric_names(rule["expr"]), "the expression parses and selects a metric"
     assert re.fullmatch(r"\d+[smh]", str(rule["for"])), rule["alert"]
     assert rule["labels"]["severity"] in {"critical", "warning"}
     annotations = rule["annotations"]
@@ -217,8 +220,15 @@ def test_every_alert_has_a_firing_and_a_quiet_case() -> None:
         ("histogram_quantile(0.95, sum by (le) (rate(x_bucket[1m]))) > 5", {"x_bucket"}),
         ("(time() - a_seconds > 2 * 86400) and b > 0", {"a_seconds", "b"}),
         ("sum(rate(a_total[5m] offset 1h)) / on(job) group_left(instance) up", {"a_total", "up"}),
+        ('count({__name__="b_total", job="app"})', {"b_total"}),
     ],
 )
 def test_metric_names_finds_the_selected_metrics_only(expr: str, names: set[str]) -> None:
-    """The PromQL scanner keeps metric names and drops functions, labels, ranges and keywords."""
+    """It lists the selected metrics, not functions, labels, ranges or keywords."""
     assert metric_names(expr) == names
+
+
+def test_metric_names_refuses_an_expression_that_does_not_parse() -> None:
+    """A PromQL syntax error is an error, not an empty list of metrics."""
+    with pytest.raises(ValueError, match="parenthesis"):
+        metric_names("sum(rate(x[5m])")
