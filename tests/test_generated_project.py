@@ -208,3 +208,18 @@ def test_pgvector_path_passes_against_real_postgres(project: Project) -> None:
     proc = project.run(*TEST.split(), "-q", "-m", "pgvector", "--no-cov")
     summary = proc.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, summary
+
+
+def test_monitoring_checks_run_for_real(project: Project) -> None:
+    """The project's monitoring tests run on promtool and a real Prometheus, none skipped."""
+    missing = [tool for tool in ("prometheus", "promtool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(
+            f"{' and '.join(missing)} not on PATH (apt-get install prometheus), so the "
+            "project's monitoring tests would skip; they are required where it is installed"
+        )
+    proc = project.run(
+        "env", "MONITORING_TOOLS_REQUIRED=1", *TEST.split(), "-q", "-m", "monitoring", "--no-cov"
+    )
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary, summary

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +14,14 @@ from fastapi.responses import JSONResponse
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Mount
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .observability import (
     METRICS,
     get_logger,
     get_request_id,
+    metered_request,
     reset_request_id,
     set_request_id,
     tracer,
@@ -41,6 +43,14 @@ _ERROR_TYPES = {
     502: "bad_gateway",
     503: "unavailable",
 }
+# Every `type` of app_errors_total: the statuses above, the fallback, and the API's model errors.
+ERROR_TYPES = (
+    *_ERROR_TYPES.values(),
+    "http_error",
+    "budget_exceeded",
+    "provider_unavailable",
+    "llm_error",
+)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PROBE_PATHS = {"/healthz", "/readyz", "/metrics"}  # access-logged at DEBUG when they succeed
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
@@ -124,6 +134,29 @@ def _template(route: Any) -> str | None:
     return path or None
 
 
+def initialise_series(routes: Iterable[BaseRoute], models: Iterable[tuple[str, str]]) -> None:
+    """Export the request, error and model series at 0, so that /metrics lists them at once.
+
+    Each route gets its requests counter (at the status it answers when it succeeds) and its
+    latency histogram, for every method it serves; every error type and every (provider,
+    model) of the model chain gets its series too. Dashboards and alerts then see every series
+    from the first scrape instead of "no data" until the first request of each kind.
+    """
+    for route in routes:
+        template = _template(route)
+        if template is None:  # a router included as one route (recent FastAPI): its routes
+            initialise_series(getattr(getattr(route, "original_router", None), "routes", ()), ())
+            continue
+        status = str(getattr(route, "status_code", None) or 200)
+        methods = getattr(route, "methods", None) or {"GET"}
+        for method in sorted(set(methods) - {"HEAD"}):
+            METRICS.requests.labels(method=method, route=template, status=status)
+            METRICS.request_latency.labels(method=method, route=template)
+    for error_type in ERROR_TYPES:
+        METRICS.errors.labels(type=error_type)
+    METRICS.initialise_models(models)
+
+
 class _BodyTooLargeError(StarletteHTTPException):
     """The request body grew past the configured limit while it was read."""
 
@@ -169,7 +202,10 @@ class RequestContextMiddleware:
             await send(message)
 
         context = propagate.extract(headers)
-        with tracer.start_as_current_span("http", context=context, kind=SpanKind.SERVER) as span:
+        with (
+            tracer.start_as_current_span("http", context=context, kind=SpanKind.SERVER) as span,
+            metered_request(),
+        ):
             try:
                 await self._guarded(scope, receive, send_with_id, headers, exchange)
             finally:

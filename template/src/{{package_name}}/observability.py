@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TextIO
 
@@ -33,6 +34,7 @@ __all__ = [
     "configure_tracing",
     "get_logger",
     "get_request_id",
+    "metered_request",
     "record_llm_call",
     "reset_request_id",
     "set_request_id",
@@ -183,6 +185,8 @@ def configure_tracing(
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# US dollars, from free (the offline model, cached answers: exactly 0) to one dollar.
+_COST_BUCKETS = (0.0, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class Metrics:
@@ -191,6 +195,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self._own: dict[str, Counter] = {}
+        self._own_histograms: dict[str, Histogram] = {}
         self.requests = Counter(
             "http_requests",
             "HTTP requests handled, by route template and status code.",
@@ -235,6 +240,12 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.request_cost = Histogram(
+            "llm_request_cost_usd",
+            "Model spend of one HTTP request that called a model, in US dollars.",
+            buckets=_COST_BUCKETS,
+            registry=self.registry,
+        )
 
     def counter(self, name: str, documentation: str, labelnames: Sequence[str] = ()) -> Counter:
         """Register a kind's own counter (exposed as `<name>_total`), or return it if it exists.
@@ -252,6 +263,43 @@ class Metrics:
             self._own[name] = Counter(name, documentation, labelnames, registry=self.registry)
         return self._own[name]
 
+    def histogram(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str] = (),
+        *,
+        buckets: Sequence[float],
+    ) -> Histogram:
+        """Register a kind's own histogram, or return it if it exists.
+
+        Args:
+            name: Metric name, e.g. `rag_top_score` (exposed as `_bucket`, `_sum`, `_count`).
+            documentation: One-line help text shown by /metrics.
+            labelnames: Label names, if any.
+            buckets: Upper bounds of the buckets, in the metric's unit.
+
+        Returns:
+            The histogram, registered in this registry.
+
+        """
+        if name not in self._own_histograms:
+            self._own_histograms[name] = Histogram(
+                name, documentation, labelnames, buckets=buckets, registry=self.registry
+            )
+        return self._own_histograms[name]
+
+    def initialise_models(self, models: Iterable[tuple[str, str]]) -> None:
+        """Export the model-call series of each (provider, model) at 0 before its first call."""
+        for provider, model in models:
+            labels = {"provider": provider, "model": model}
+            for cached in ("true", "false"):
+                self.llm_calls.labels(cached=cached, **labels)
+            for direction in ("input", "output"):
+                self.llm_tokens.labels(direction=direction, **labels)
+            self.llm_cost.labels(**labels)
+            self.llm_latency.labels(**labels)
+
     def exposition(self) -> bytes:
         """Return every metric in the Prometheus text format."""
         return generate_latest(self.registry)
@@ -259,6 +307,26 @@ class Metrics:
 
 METRICS = Metrics()
 """The process-wide metrics registry served at /metrics."""
+
+
+_request_spend: ContextVar[list[float] | None] = ContextVar("request_spend", default=None)
+
+
+@contextmanager
+def metered_request() -> Iterator[None]:
+    """Observe the model spend of the request handled inside, in `llm_request_cost_usd`.
+
+    The model calls made inside (in this context, or in a worker thread it started) add their
+    cost; a request that called no model is not observed, one answered from the cache costs 0.
+    """
+    spend: list[float] = []
+    token = _request_spend.set(spend)
+    try:
+        yield
+    finally:
+        _request_spend.reset(token)
+        if spend:
+            METRICS.request_cost.observe(sum(spend))
 
 
 def record_llm_call(completion: Completion, prompt: PromptRef | None) -> None:
@@ -269,6 +337,9 @@ def record_llm_call(completion: Completion, prompt: PromptRef | None) -> None:
     """
     labels = {"provider": completion.provider, "model": completion.model}
     METRICS.llm_calls.labels(cached=str(completion.cached).lower(), **labels).inc()
+    spend = _request_spend.get()
+    if spend is not None:
+        spend.append(0.0 if completion.cached else completion.cost_usd)
     if not completion.cached:
         METRICS.llm_tokens.labels(direction="input", **labels).inc(completion.usage.input_tokens)
         METRICS.llm_tokens.labels(direction="output", **labels).inc(completion.usage.output_tokens)
