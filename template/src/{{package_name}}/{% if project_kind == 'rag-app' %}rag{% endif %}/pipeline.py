@@ -20,10 +20,10 @@ from ..llm.offline import REFUSAL
 from ..llm.types import Completion, Usage
 from ..observability import METRICS, record_llm_call
 from ..prompts import load_prompt
-from .embeddings import Embedder, Vectors, get_embedder
-from .retrieval import Retriever, ScoredChunk
-from .settings import RagSettings, RetrievalMode
-from .store import Store, open_store
+from ..retrieval.embeddings import Embedder, Vectors, get_embedder
+from ..retrieval.retriever import Retriever, ScoredChunk
+from ..retrieval.settings import RagSettings, RetrievalMode
+from ..retrieval.store import Store, open_store
 
 PROMPT_NAME = "rag_answer"
 _CITATION = re.compile(r"\[(\d+)\]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..evaluation import EvalError
-from .settings import RagSettings
+from ..retrieval.settings import RagSettings
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ from ..config import Settings, get_settings
 from ..dependencies import get_llm
 from ..llm import LLMClient
 from ..operations import track
-from .documents import IngestError
-from .ingest import ingest_folder
+from ..retrieval.documents import IngestError
+from ..retrieval.ingest import ingest_folder
 from .pipeline import RagPipeline
 from .samples import SAMPLES
-from .settings import RagSettings, get_rag_settings
+from ..retrieval.settings import RagSettings, get_rag_settings
 from .signals import track_answer
-from .store import StoreError, open_store
+from ..retrieval.store import StoreError, open_store
 
 router = APIRouter(tags=["rag"])
 

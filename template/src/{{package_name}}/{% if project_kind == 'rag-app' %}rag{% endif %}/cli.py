@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from ..config import get_settings
-from .documents import IngestError
-from .settings import get_rag_settings
-from .store import StoreError
+from ..retrieval.documents import IngestError
+from ..retrieval.settings import get_rag_settings
+from ..retrieval.store import StoreError
 
 
 @click.command()
@@ -25,7 +25,7 @@ def ingest(folder: Path | None, rebuild: bool, as_json: bool) -> None:
 
     Only new or changed files are embedded again; files that disappeared leave the index.
     """
-    from .ingest import ingest_folder
+    from ..retrieval.ingest import ingest_folder
 
     rag = get_rag_settings()
     try:

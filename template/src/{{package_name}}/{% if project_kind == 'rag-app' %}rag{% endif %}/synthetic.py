@@ -21,7 +21,7 @@ import numpy as np
 
 from ..signal_store import connect
 from ..signals import INSERT, Observation, table_row
-from .embeddings import Embedder, Vectors, get_embedder
+from ..retrieval.embeddings import Embedder, Vectors, get_embedder
 
 SUBJECTS = (
     "the Business plan", "the Starter plan", "SSO", "API keys", "webhooks", "refunds",

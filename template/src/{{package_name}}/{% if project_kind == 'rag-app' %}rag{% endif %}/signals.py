@@ -13,7 +13,7 @@ from ..signals import Exchange, Observation, Signal, SignalContract, Tracked
 from .feedback import to_eval_case
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
+    from ..retrieval.embeddings import Embedder
     from .pipeline import Answer
 
 SIGNALS = (

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..prompts import load_prompt
 from .cases import find_corpus, load_cases
-from .documents import ParsedDocument, parse_file
+from ..retrieval.documents import ParsedDocument, parse_file
 from .pipeline import PROMPT_NAME
-from .settings import RagSettings, get_rag_settings
+from ..retrieval.settings import RagSettings, get_rag_settings
 
 EXCERPT_WORDS = 120
 """Paragraphs of a document are taken until the excerpt holds at least this many words."""
