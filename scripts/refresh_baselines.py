@@ -1,4 +1,4 @@
-"""Regenerate template/evals/baseline.json.jinja and the prompt snapshots from the template.
+"""Regenerate the rag-app's baseline (template/_partials/rag-app/baseline.json.jinja) and the prompt snapshots from the template.
 
 Usage: .venv/bin/python scripts/refresh_baselines.py  (from the repository root; ~30 s)
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-OUT = REPO / "template" / "evals" / "baseline.json.jinja"
+OUT = REPO / "template" / "_partials" / "rag-app" / "baseline.json.jinja"
 SNAPSHOTS = REPO / "template" / "evals" / "prompt_snapshots"
 SETUPS = [f"{c}-{m}" for c in ("heading", "fixed") for m in ("hybrid", "bm25", "dense")]
 HEADER = """\
