@@ -19,11 +19,11 @@ from ..llm import LLMClient
 from ..operations import track
 from ..retrieval.documents import IngestError
 from ..retrieval.ingest import ingest_folder
+from ..retrieval.settings import RagSettings, get_rag_settings
+from ..retrieval.store import StoreError, open_store
 from .pipeline import RagPipeline
 from .samples import SAMPLES
-from ..retrieval.settings import RagSettings, get_rag_settings
 from .signals import track_answer
-from ..retrieval.store import StoreError, open_store
 
 router = APIRouter(tags=["rag"])
 

@@ -37,14 +37,14 @@ from typing import Any, get_args
 
 from ..config import Settings
 from ..evaluation import EvalResult
-from .cases import Case, find_corpus, load_cases
 from ..retrieval.embeddings import Embedder, get_embedder
 from ..retrieval.ingest import ingest_folder
-from .pipeline import Answer, RagPipeline
-from .prompt_inputs import eval_prompts, golden_prompt_inputs
 from ..retrieval.retriever import Retriever
 from ..retrieval.settings import ChunkingStrategy, RagSettings, RetrievalMode, get_rag_settings
 from ..retrieval.store import Store, open_store
+from .cases import Case, find_corpus, load_cases
+from .pipeline import Answer, RagPipeline
+from .prompt_inputs import eval_prompts, golden_prompt_inputs
 
 __all__ = ["Case", "eval_prompts", "golden_prompt_inputs", "load_cases", "run_evals"]
 

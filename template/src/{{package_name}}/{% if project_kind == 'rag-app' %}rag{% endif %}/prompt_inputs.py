@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..prompts import load_prompt
-from .cases import find_corpus, load_cases
 from ..retrieval.documents import ParsedDocument, parse_file
-from .pipeline import PROMPT_NAME
 from ..retrieval.settings import RagSettings, get_rag_settings
+from .cases import find_corpus, load_cases
+from .pipeline import PROMPT_NAME
 
 EXCERPT_WORDS = 120
 """Paragraphs of a document are taken until the excerpt holds at least this many words."""

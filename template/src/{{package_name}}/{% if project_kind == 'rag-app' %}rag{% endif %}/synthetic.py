@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..retrieval.embeddings import Embedder, Vectors, get_embedder
 from ..signal_store import connect
 from ..signals import INSERT, Observation, table_row
-from ..retrieval.embeddings import Embedder, Vectors, get_embedder
 
 SUBJECTS = (
     "the Business plan", "the Starter plan", "SSO", "API keys", "webhooks", "refunds",
