@@ -2,9 +2,9 @@
 
 A throwaway template repository is built from this checkout's copier.yml and template/ with
 two tags. v0.2.0 changes the Makefile and the README title, adds docs/UPGRADING.md, removes
-docs/decisions/template.md and changes the Dockerfile. The user changes the README title too
-(a conflict), appends to the README, the package and pyproject.toml, deletes the Dockerfile
-and adds NOTES.md.
+docs/decisions/template.md and changes .github/dependabot.yml. The user changes the README
+title too (a conflict), appends to the README, the package and pyproject.toml, deletes
+.github/dependabot.yml and adds NOTES.md.
 """
 
 import os
@@ -87,7 +87,7 @@ def make_template_repo(parent: Path) -> Path:
     _replace(template / "README.md.jinja", "# {{ project_name }}\n", NEW_TITLE + "\n")
     (template / "docs" / "UPGRADING.md").write_text("# Upgrading\n", encoding="utf-8")
     (template / "docs" / "decisions" / "template.md").unlink()
-    with (template / "Dockerfile.jinja").open("a", encoding="utf-8") as handle:
+    with (template / ".github" / "dependabot.yml").open("a", encoding="utf-8") as handle:
         handle.write("# v0.2.0\n")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--no-gpg-sign", "-m", "v2")
@@ -114,7 +114,7 @@ def edited(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     for name, addition in USER_EDITS.items():
         with (project / name).open("a", encoding="utf-8") as handle:
             handle.write(addition)
-    (project / "Dockerfile").unlink()
+    (project / ".github" / "dependabot.yml").unlink()
     (project / "NOTES.md").write_text("my notes\n", encoding="utf-8")
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "--no-gpg-sign", "-m", "feat: my changes")
@@ -165,7 +165,7 @@ def expected_after_update(
 ) -> dict[str, bytes | None]:
     """Return the exact tree an update to v0.2.0 should leave, from a fresh v0.2.0 render."""
     expected = fresh(template, "v0.2.0", scratch, **data)
-    del expected["Dockerfile"]
+    del expected[".github/dependabot.yml"]
     expected["NOTES.md"] = b"my notes\n"
     for name, addition in USER_EDITS.items():
         content = expected[name]
