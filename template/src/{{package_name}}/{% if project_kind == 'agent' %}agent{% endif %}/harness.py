@@ -50,6 +50,8 @@ from .world import World, open_world
 
 MAX_DECISIONS = 10
 """Approvals answered per run at most (a model that keeps proposing is cut off here)."""
+RESULT_CHARS = 300
+"""How much of each tool result a report keeps."""
 PLACEHOLDER = "(reference)"
 """The text a replayed reference call gets for a free-text parameter it leaves out."""
 
@@ -64,6 +66,7 @@ class Trial:
     final: str
     calls: list[MadeCall]
     step_statuses: list[str]
+    step_results: list[str]
     state_difference: list[str]
     fact_problems: list[str]
     status_ok: bool
@@ -96,8 +99,8 @@ class Trial:
             "status": self.status,
             "reason": self.reason(),
             "calls": [
-                {"tool": c.tool, "arguments": c.arguments, "status": s}
-                for c, s in zip(self.calls, self.step_statuses, strict=True)
+                {"tool": c.tool, "arguments": c.arguments, "status": s, "result": r[:RESULT_CHARS]}
+                for c, s, r in zip(self.calls, self.step_statuses, self.step_results, strict=True)
             ],
             "trajectory": self.trajectory,
             "precision": round(self.precision, 4),
@@ -179,6 +182,11 @@ class Harness:
             decision == Approval.ASK and case.decision == "approve"
         )
 
+    def _offline(self) -> Settings:
+        """Return the settings with the offline provider alone (for a model double)."""
+        update = {"llm_provider": "offline", "llm_model": "", "llm_fallbacks": []}
+        return self.settings.model_copy(update=update)
+
     def approves(self, case: TaskCase, pending: list[ToolCall]) -> bool:
         """Decide paused calls as a careful person would: approve only what the task expects."""
         if case.decision != "approve":
@@ -187,13 +195,16 @@ class Harness:
         return all(any(matches(call, ref) for ref in case.reference) for call in made)
 
     def run(self, case: TaskCase, model: Provider | None, seed: int | None) -> Trial:
-        """Run `case` with `model` (None: the configured real provider) and score it."""
+        """Run `case` with `model` (None: the configured real provider) and score it.
+
+        A model double (`model`) always runs offline, whatever the provider of the mode.
+        """
         expected = self.expected(case)
         with self.world(case) as (world, sandbox, registry):
             settings = self.agent.model_copy(
                 update={"world_url": str(world.engine.url), "sandbox_dir": sandbox}
             )
-            llm = build_llm(self.settings, offline=model) if model else build_llm(self.settings)
+            llm = build_llm(self._offline(), offline=model) if model else build_llm(self.settings)
             agent = Agent(settings, llm, registry, RunStore(world), self.prompt)
             started = time.perf_counter()
             try:
@@ -232,6 +243,7 @@ def score(
         final=run.final,
         calls=calls,
         step_statuses=[s.status for s in steps],
+        step_results=[s.result or "" for s in steps],
         state_difference=state_difference(snapshot, expected),
         fact_problems=facts(run.final, case.must_include, case.must_not_include),
         status_ok=str(run.status) == case.expected_status,
