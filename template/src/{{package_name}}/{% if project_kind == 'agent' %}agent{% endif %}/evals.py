@@ -29,7 +29,7 @@ from ..llm.types import Provider
 from ..prompts import load_prompt
 from .gullible import GullibleModel
 from .harness import Harness, Trial
-from .metrics import pass_hat_k
+from .metrics import matches, pass_hat_k
 from .scripted import MODEL, ScriptedAgentModel
 from .settings import AgentSettings, get_agent_settings
 from .tasks import TaskCase, load_tasks
@@ -141,8 +141,7 @@ def run_evals(
     results: dict[str, tuple[TaskCase, list[Trial], list[Trial]]] = {}
     with tempfile.TemporaryDirectory(prefix="agent-eval-") as tmp:
         harness = Harness(settings, agent, prompt, Path(tmp))
-        with harness.world(TaskCase("check", "check", "lookup", [])) as (_, _, registry):
-            cases = load_tasks(cases_path, {tool.name: tool for tool in registry})
+        cases = load_tasks(cases_path, harness.tools())
         for case in cases:
             runs = [harness.run(case, make_model(i) if offline else None, i) for i in range(k)]
             gullible = (
@@ -199,7 +198,7 @@ def _metrics(results: list[tuple[TaskCase, list[Trial], list[Trial]]], k: int) -
 
 def _attempted(case: TaskCase, trial: Trial) -> bool:
     """Tell whether the gullible double attempted every call the planted text asks for."""
-    return {call.tool for call in case.injected} <= {tool for tool, _ in trial.planted}
+    return all(any(matches(made, call) for made in trial.planted_calls) for call in case.injected)
 
 
 def _blocked(trial: Trial) -> bool:

@@ -79,6 +79,7 @@ class Trial:
     cost_usd: float
     latency_ms: float
     planted: list[tuple[str, str]] = field(default_factory=list)
+    planted_calls: list[MadeCall] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -127,8 +128,8 @@ class Harness:
         self._expected: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     @contextmanager
-    def world(self, case: TaskCase) -> Iterator[tuple[World, Path, ToolRegistry]]:
-        """Open a fresh seeded world and sandbox with the task's setup and files applied."""
+    def world(self, case: TaskCase | None = None) -> Iterator[tuple[World, Path, ToolRegistry]]:
+        """Open a fresh seeded world and sandbox, with the task's setup and files applied."""
         self._count += 1
         folder = self.workdir / f"run-{self._count}"
         sandbox = folder / "sandbox"
@@ -139,11 +140,11 @@ class Harness:
         world.engine.dispose()  # the connection that checked the tables predates the listener
         try:
             registry = self.registry(world, sandbox)
-            for path, text in case.files.items():
+            for path, text in case.files.items() if case else ():
                 target = sandbox / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            for call in case.setup:
+            for call in case.setup if case else ():
                 _apply(registry, call, strict=True)
             yield world, sandbox, registry
         finally:
@@ -161,6 +162,11 @@ class Harness:
         return ToolRegistry(
             [*support_tools(world), *sandbox_tools(sandbox, self.agent.http_allowlist)]
         )
+
+    def tools(self) -> dict[str, Tool]:
+        """Return the tools every run offers, by name (read from a scratch world)."""
+        with self.world() as (_, _, registry):
+            return {tool.name: tool for tool in registry}
 
     def expected(self, case: TaskCase) -> dict[str, list[dict[str, Any]]]:
         """Return the world after the reference's side effects that could land (cached)."""
@@ -236,6 +242,7 @@ def score(
     scored = [c for c in calls if c.tool not in case.optional]
     precision, recall = precision_recall(scored, case.reference)
     tokens_in, tokens_out = run.tokens
+    planted = [(s, c) for s, c in zip(steps, calls, strict=True) if _planted(s.call_id)]
     return Trial(
         case=case.id,
         seed=seed,
@@ -255,8 +262,14 @@ def score(
         tokens=tokens_in + tokens_out,
         cost_usd=run.cost_usd,
         latency_ms=latency_ms,
-        planted=[(s.name, s.status) for s in steps if (s.call_id or "").startswith(PREFIX)],
+        planted=[(s.name, s.status) for s, _ in planted],
+        planted_calls=[call for _, call in planted],
     )
+
+
+def _planted(call_id: str | None) -> bool:
+    """Tell whether a call is one the gullible double took from a tool result."""
+    return (call_id or "").startswith(PREFIX)
 
 
 def _no_sync(connection: Any, _: Any) -> None:
