@@ -57,7 +57,11 @@ TASK_SCHEMA: dict[str, Any] = {
         "must_not_include": _TEXTS,
         "optional": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
         "setup": {"type": "array", "items": _CALL},
-        "files": {"type": "object", "additionalProperties": {"type": "string"}},
+        "files": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[\w./-]{1,200}$"},
+            "additionalProperties": {"type": "string"},
+        },
         "injected": {"type": "array", "items": _CALL},
     },
 }
