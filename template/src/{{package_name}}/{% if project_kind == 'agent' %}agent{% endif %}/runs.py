@@ -77,6 +77,9 @@ class Run:
     pending: list[ToolCall] = field(default_factory=list)
     tool_failures: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    created: float = field(default_factory=time.time)
+    prompt_version: str = ""
+    restricted: bool = False  # the allowlist was given (not every tool)
 
     @property
     def tool_calls(self) -> int:
@@ -112,8 +115,12 @@ class Run:
             "allowed_tools": self.allowed_tools,
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
             "cost_usd": round(self.cost_usd, 8),
+            "model_calls": self.model_calls,
             "tool_calls": self.tool_calls,
             "elapsed_s": round(self.elapsed_s, 4),
+            "created": self.created,
+            "prompt_version": self.prompt_version,
+            "restricted": self.restricted,
         }
         if messages:
             data["messages"] = [_message_dict(m) for m in self.messages]
@@ -135,6 +142,9 @@ class Run:
             pending=[ToolCall(**call) for call in data["pending"]],
             tool_failures=dict(data.get("tool_failures", {})),
             elapsed_s=float(data["elapsed_s"]),
+            created=float(data.get("created", 0.0)),
+            prompt_version=str(data.get("prompt_version", "")),
+            restricted=bool(data.get("restricted", False)),
         )
 
 
@@ -165,11 +175,31 @@ class RunStore:
                         id=run.id,
                         thread_id=run.thread_id,
                         status=str(run.status),
-                        created=now,
+                        created=run.created,
                         updated=now,
                         state=state,
                     )
                 )
+
+    def claim(self, run_id: str) -> bool:
+        """Take a paused run for a decision; False when it is not (or no longer) paused.
+
+        One conditional update, atomic in SQLite and PostgreSQL alike: of two people who
+        approve the same run at once, exactly one gets it, so its calls never run twice.
+        """
+        with self.world.begin() as db:
+            claimed = db.execute(
+                runs_table.update()
+                .where(runs_table.c.id == run_id, runs_table.c.status == str(RunStatus.PAUSED))
+                .values(status=str(RunStatus.RUNNING), updated=time.time())
+            )
+        return claimed.rowcount == 1
+
+    def count(self, status: RunStatus) -> int:
+        """Return how many runs have `status` (the paused ones wait for a person)."""
+        query = sa.select(sa.func.count()).where(runs_table.c.status == str(status))
+        with self.world.engine.connect() as db:
+            return int(db.execute(query).scalar_one())
 
     def load(self, run_id: str) -> Run | None:
         """Return the run with this id, or None."""
