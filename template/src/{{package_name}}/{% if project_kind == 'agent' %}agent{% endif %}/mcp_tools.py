@@ -16,6 +16,7 @@ approval like the agent's own tools that change things.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from concurrent.futures import Future
@@ -125,10 +126,8 @@ class MCPConnection:
         self._stopped = True
         if self._closed is not None:
             self._loop.call_soon_threadsafe(self._closed.set)
-        try:
+        with contextlib.suppress(Exception):  # a failed start was reported by __init__
             self._serving.result(timeout=10)
-        except Exception:  # noqa: S110 - it failed to start; __init__ reported why
-            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():
