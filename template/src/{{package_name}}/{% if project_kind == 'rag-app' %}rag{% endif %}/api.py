@@ -166,6 +166,11 @@ def documents(pipeline: Pipeline) -> list[dict[str, Any]]:
         raise HTTPException(503, str(exc)) from exc
 
 
+def offline_model() -> None:
+    """Return the kind's own offline model: none, the shared extractive one answers."""
+    return None
+
+
 def ready(settings: Settings, rag: RagSettings | None = None) -> bool:
     """Tell whether the index exists and holds at least one chunk."""
     try:
