@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -110,8 +110,8 @@ class Run:
             "task": self.task,
             "status": str(self.status),
             "final": self.final,
-            "steps": [asdict(step) for step in self.steps],
-            "pending": [asdict(call) for call in self.pending],
+            "steps": [_step_dict(step) for step in self.steps],
+            "pending": [_call_dict(call) for call in self.pending],
             "allowed_tools": self.allowed_tools,
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
             "cost_usd": round(self.cost_usd, 8),
@@ -146,6 +146,9 @@ class Run:
             prompt_version=str(data.get("prompt_version", "")),
             restricted=bool(data.get("restricted", False)),
         )
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 class RunStore:
@@ -225,9 +228,24 @@ class RunStore:
             return [Run.from_dict(json.loads(state)) for state in db.execute(query).scalars()]
 
 
+def _step_dict(step: Step) -> dict[str, Any]:
+    """Return a step as JSON-ready data (shallow: a run is saved after every step)."""
+    return {name: getattr(step, name) for name in _STEP_FIELDS}
+
+
+def _call_dict(call: ToolCall) -> dict[str, Any]:
+    """Return a tool call as JSON-ready data."""
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
+
+
 def _message_dict(message: Message) -> dict[str, Any]:
     """Return a message as JSON-ready data."""
-    return asdict(message)
+    return {
+        "role": message.role,
+        "content": message.content,
+        "tool_calls": [_call_dict(call) for call in message.tool_calls],
+        "tool_call_id": message.tool_call_id,
+    }
 
 
 def _message(data: dict[str, Any]) -> Message:
