@@ -237,15 +237,14 @@ def describe(run: Run) -> list[str]:
     lines = [f"Run {run.id} (thread {run.thread_id})"]
     for n, step in enumerate(run.steps, start=1):
         if step.kind == "model":
+            said = f" {_short(step.result)!r}" if step.result else ""
             lines.append(
-                f"{n:>3}. model {step.name}: {step.tokens_in} in, {step.tokens_out} out tokens, "
-                f"${step.cost_usd:.6f}, {step.latency_ms:.1f} ms"
+                f"{n:>3}. model {step.name}:{said} ({step.tokens_in} in, {step.tokens_out} out "
+                f"tokens, ${step.cost_usd:.6f}, {step.latency_ms:.1f} ms)"
             )
         elif step.kind == "tool":
             arguments = json.dumps(step.arguments) if step.arguments is not None else "(invalid)"
-            result = (step.result or "").replace("\n", " ")
-            if len(result) > RESULT_CHARS:
-                result = result[: RESULT_CHARS - 1] + "…"
+            result = _short(step.result or "")
             lines.append(f"{n:>3}. tool {step.name} {arguments} -> {step.status}: {result}")
         else:
             note = f": {step.result}" if step.result else ""
@@ -255,10 +254,8 @@ def describe(run: Run) -> list[str]:
     if run.status == RunStatus.PAUSED:
         lines.append("Paused: waiting for a person to approve or reject")
         lines += [f"  - {call.name} {call.arguments}" for call in run.pending]
-        lines.append(
-            f"Decide with: {PROJECT} approve {run.id} [--note TEXT]"
-            f"  or  {PROJECT} reject {run.id} [--note TEXT]"
-        )
+        lines.append("Decide with one of:")
+        lines += [f"  {PROJECT} {verb} {run.id} [--note TEXT]" for verb in ("approve", "reject")]
     else:
         lines.append(f"{run.status}: {run.final}")
     lines.append(
@@ -267,6 +264,12 @@ def describe(run: Run) -> list[str]:
         f"{run.elapsed_s * 1000:.0f} ms)"
     )
     return lines
+
+
+def _short(text: str) -> str:
+    """Return `text` on one line, cut to RESULT_CHARS."""
+    line = " ".join(text.split())
+    return line if len(line) <= RESULT_CHARS else line[: RESULT_CHARS - 1] + "…"
 
 
 def _report(run: Run, as_json: bool) -> None:
