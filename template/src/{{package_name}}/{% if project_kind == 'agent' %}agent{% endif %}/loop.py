@@ -12,6 +12,7 @@ saved; `resume` continues it after a person approves or rejects, even after a re
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -395,6 +396,24 @@ class Agent:
         )
         known = self.registry.get(call.name) is not None
         TOOL_CALLS.labels(tool=call.name if known else UNKNOWN_TOOL, outcome=outcome.status).inc()
+        fields = {"run_id": run.id, "tool": call.name, "call_id": call.id}
+        logger.info(
+            "run %s: tool %s %s in %.1f ms",
+            run.id,
+            call.name,
+            outcome.status,
+            latency_ms,
+            extra={**fields, "outcome": outcome.status, "latency_ms": round(latency_ms, 3)},
+        )
+        if logger.isEnabledFor(logging.DEBUG):  # arguments and results may hold personal data
+            logger.debug(
+                "run %s: tool %s(%s) -> %s",
+                run.id,
+                call.name,
+                call.arguments,
+                outcome.text,
+                extra={**fields, "arguments": call.arguments, "result": outcome.text},
+            )
 
     def _fail(self, run: Run, name: str) -> None:
         """Count a failure of tool `name` in this run."""
