@@ -29,7 +29,7 @@ from ..llm.types import Provider
 from ..prompts import load_prompt
 from .gullible import GullibleModel
 from .harness import Harness, Trial
-from .metrics import matches, pass_hat_k
+from .eval_metrics import matches, pass_hat_k
 from .scripted import MODEL, ScriptedAgentModel
 from .settings import AgentSettings, get_agent_settings
 from .tasks import TaskCase, load_tasks

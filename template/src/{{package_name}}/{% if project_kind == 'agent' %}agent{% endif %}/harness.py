@@ -30,7 +30,7 @@ from ..llm.types import Provider
 from ..prompts import Prompt
 from .gullible import PREFIX
 from .loop import Agent
-from .metrics import (
+from .eval_metrics import (
     MadeCall,
     argument_problems,
     facts,

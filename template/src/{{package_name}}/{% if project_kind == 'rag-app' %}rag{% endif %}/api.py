@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from ..config import Settings, get_settings
 from ..dependencies import get_llm
 from ..llm import LLMClient
+from ..llm.types import Provider
 from ..operations import track
 from ..retrieval.documents import IngestError
 from ..retrieval.ingest import ingest_folder
@@ -164,6 +165,11 @@ def documents(pipeline: Pipeline) -> list[dict[str, Any]]:
         return [d.__dict__ for d in pipeline.store.documents()]
     except StoreError as exc:
         raise HTTPException(503, str(exc)) from exc
+
+
+def offline_model() -> Provider | None:
+    """Return the kind's own offline model: none, the shared extractive one answers."""
+    return None
 
 
 def ready(settings: Settings, rag: RagSettings | None = None) -> bool:
