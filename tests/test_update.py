@@ -507,6 +507,12 @@ def test_updated_project_still_passes_its_own_tests(project: Path) -> None:
     assert result.conflicts == ["README.md"]
     make_traversable(project)
     env = command_env(TMPDIR=tempfile.mkdtemp(prefix="aieng-project-tmp-"))
-    for command in (["uv", "sync", "--all-extras"], ["uv", "run", "pytest", "-q", "-x"]):
+    # The user deleted the Dockerfile (kept deleted by the update), so the project's own check
+    # that render.yaml builds an existing Dockerfile fails, rightly: leave that one out.
+    dockerfile = (
+        "tests/test_deploy.py::test_it_builds_this_dockerfile_and_probes_a_route_the_app_serves"
+    )
+    test = ["uv", "run", "pytest", "-q", "-x", "--deselect", dockerfile]
+    for command in (["uv", "sync", "--all-extras"], test):
         proc = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, f"{command}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
