@@ -1,4 +1,7 @@
-"""Synthetic RAG traffic for the drift check's tests, benchmarks and demo.
+"""Synthetic RAG traffic for the drift check's tests, benchmarks and demo (the kind's hook).
+
+Every kind provides `traffic(n, seed, *, shifted=False)` and `SHIFT` in `<kind>/synthetic.py`;
+`signals.write_traffic` writes the observations into a signals file.
 
 `traffic(n, seed)` returns `n` observations shaped as the app records them: questions built
 from templates about the sample corpus's topics (plans, billing, security, support, HR
@@ -12,16 +15,13 @@ more often nothing at all, and refused more often. The same seed always gives th
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from ..retrieval.embeddings import Embedder, Vectors, get_embedder
-from ..signal_store import connect
-from ..signals import INSERT, Observation, table_row
+from ..signals import Observation
 
 SUBJECTS = (
     "the Business plan", "the Starter plan", "SSO", "API keys", "webhooks", "refunds",
@@ -59,6 +59,8 @@ OTHER_TEMPLATES = (
 )
 OTHER_ACTIONS = ("look after", "choose", "prepare", "fix", "deal with", "start with")
 PROMPT_VERSION = "rag_answer@v2"
+SHIFT = "other topics, longer questions, lower retrieval scores and more refusals"
+"""What a shifted window changes, in a few words (drift_traffic.py prints it)."""
 PRICE_PER_TOKEN = (0.15 / 1e6, 0.60 / 1e6)  # input, output: gpt-4o-mini's list price
 
 
@@ -121,22 +123,3 @@ def traffic(n: int, seed: int, *, shifted: bool = False) -> list[Observation]:
         }
         observations.append(Observation(values, vectors[picks[i]], question))
     return observations
-
-
-def write_traffic(
-    path: Path, observations: list[Observation], start: float, end: float, *, kind: str = "rag"
-) -> None:
-    """Append observations to a signals file, spread evenly over [start, end) (slot middles)."""
-    step = (end - start) / max(len(observations), 1)
-    conn: sqlite3.Connection = connect(path)
-    try:
-        conn.executemany(
-            INSERT,
-            (
-                table_row(start + (i + 0.5) * step, f"synthetic-{i}", kind, observation, False)
-                for i, observation in enumerate(observations)
-            ),
-        )
-        conn.commit()
-    finally:
-        conn.close()

@@ -1,7 +1,9 @@
-"""Fixtures of the browser tests: the machine's Chromium, and apps served on a free port.
+"""Fixtures of the browser tests: the machine's Chromium, and pages opened in it.
 
-Without a Chromium these tests are skipped with the reason, which pytest prints (-ra); with
-REQUIRE_BROWSER=1 (as in CI) they fail instead, so that they can never be skipped unseen.
+tests/conftest.py imports them, so that every test folder can use them: the shell's tests
+here, and the kind's page tests in its own tests folder. Without a Chromium these tests are
+skipped with the reason, which pytest prints (-ra); with REQUIRE_BROWSER=1 (as in CI) they
+fail instead, so that they can never be skipped unseen.
 """
 
 from __future__ import annotations
