@@ -259,7 +259,7 @@ def describe(run: Run) -> list[str]:
     else:
         lines.append(f"{run.status}: {run.final}")
     lines.append(
-        f"({run.model_calls} model calls, {run.tool_calls} tool calls, "
+        f"({_count(run.model_calls, 'model call')}, {_count(run.tool_calls, 'tool call')}, "
         f"{tokens_in} in / {tokens_out} out tokens, ${run.cost_usd:.6f}, "
         f"{run.elapsed_s * 1000:.0f} ms)"
     )
@@ -289,3 +289,8 @@ def register(group: click.Group) -> None:
     group.add_command(runs_command)
     group.add_command(world_group)
     group.add_command(policies_group)
+
+
+def _count(n: int, noun: str) -> str:
+    """Return `n noun`, with the noun plural unless n is 1 ("1 tool call", "2 tool calls")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -27,9 +27,9 @@ from ..config import Settings
 from ..evaluation import EvalResult
 from ..llm.types import Provider
 from ..prompts import load_prompt
+from .eval_metrics import matches, pass_hat_k
 from .gullible import GullibleModel
 from .harness import Harness, Trial
-from .eval_metrics import matches, pass_hat_k
 from .scripted import MODEL, ScriptedAgentModel
 from .settings import AgentSettings, get_agent_settings
 from .tasks import TaskCase, load_tasks

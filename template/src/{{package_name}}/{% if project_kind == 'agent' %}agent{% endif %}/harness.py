@@ -28,8 +28,6 @@ from ..config import Settings
 from ..llm import ToolCall, build_llm
 from ..llm.types import Provider
 from ..prompts import Prompt
-from .gullible import PREFIX
-from .loop import Agent
 from .eval_metrics import (
     MadeCall,
     argument_problems,
@@ -39,6 +37,8 @@ from .eval_metrics import (
     state_difference,
     trajectory,
 )
+from .gullible import PREFIX
+from .loop import Agent
 from .policy import Approval, Policy
 from .runs import Run, RunStatus, RunStore
 from .sandbox import sandbox_tools

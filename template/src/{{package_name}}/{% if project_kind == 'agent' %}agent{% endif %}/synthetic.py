@@ -49,6 +49,8 @@ OTHER_TEMPLATES = (
 OTHER_WHO = ("Maria", "the new intern", "our CFO", "Tom from sales", "the design team lead")
 OTHER_DAYS = ("Monday", "Tuesday", "Friday", "the end of the month", "tomorrow morning")
 PROMPT_VERSION = "agent_system@v1"
+SHIFT = "IT-helpdesk tasks it has no tools for, more steps, tool errors, limits and rejections"
+"""What a shifted window changes, in a few words (drift_traffic.py prints it)."""
 PRICE_PER_TOKEN = (0.15 / 1e6, 0.60 / 1e6)  # input, output: gpt-4o-mini's list price
 STATUSES = ("completed", "max_steps", "max_tool_calls", "timeout", "budget_exceeded", "error")
 
