@@ -50,8 +50,9 @@ def main() -> None:
     """Scaffold production-shaped AI engineering projects.
 
     \b
-    Example:
+    Examples:
       aieng new rag-app my-rag
+      aieng new agent my-agent
     """  # noqa: D301 - click needs the literal \b
 
 
@@ -108,6 +109,7 @@ def new(
     \b
     Examples:
       aieng new rag-app my-rag
+      aieng new agent my-agent
       aieng new rag-app --defaults -d llm_provider=openai -d author_name='Ada L' my-rag
     """  # noqa: D301
     with user_errors(), interrupted("Interrupted: nothing was written."):

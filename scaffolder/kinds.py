@@ -22,6 +22,14 @@ KINDS: tuple[Kind, ...] = (
         title="RAG app",
         summary="Answers questions from your documents, with citations, evals and monitoring.",
     ),
+    Kind(
+        name="agent",
+        title="Agent",
+        summary=(
+            "A support-operations agent: tools, approvals, budgets, a seeded world, "
+            "trajectory evals and monitoring."
+        ),
+    ),
 )
 
 

@@ -4,6 +4,11 @@ Options that change which files exist or which dependencies install (the vector 
 provider, the license) are multiplied where they interact; the independent ones (chunking,
 retrieval mode, Python version) are cycled through the same renders, as cookiecutter-data-science
 does, so every value is rendered at least once without a combinatorial explosion.
+
+The agent asks none of the rag-app's questions; what changes its files is the Python version
+(the image, the retrieval tests pgserver can run), the provider (README, .env.example,
+render.yaml), the license and the template-repository workflow: two renders cover every value
+with the offline default kept apart.
 """
 
 from __future__ import annotations
@@ -34,13 +39,30 @@ RENDER_MATRIX: dict[str, dict[str, Any]] = {
         "license": "BSD-3-Clause",
         "template_repo": True,
     },
+    "agent-default": {"project_kind": "agent", "project_name": "my-agent"},
+    "agent-anthropic-proprietary": {
+        "project_kind": "agent",
+        "project_name": "my-agent",
+        "llm_provider": "anthropic",
+        "license": "Proprietary",
+        "python_version": "3.13",
+        "template_repo": True,
+    },
+    "agent-openai": {
+        "project_kind": "agent",
+        "project_name": "my-agent",
+        "llm_provider": "openai",
+        "license": "Apache-2.0",
+        "python_version": "3.12",
+    },
 }
 
 # The slow tier installs and runs these, each on the Python it names (3.11, 3.12, 3.13): every
-# supported version runs at least once where the machine has it (tests/pythons.py).
+# supported version runs at least once where the machine has it (tests/pythons.py), each kind
+# at least once, and every option that changes code (the vector store) both ways.
 SLOW_MATRIX: dict[str, dict[str, Any]] = {
     name: RENDER_MATRIX[name]
-    for name in ("rag-default", "rag-pgvector-openai", "rag-sqlite-anthropic")
+    for name in ("rag-default", "rag-pgvector-openai", "rag-sqlite-anthropic", "agent-default")
 }
 
 

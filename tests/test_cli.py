@@ -64,7 +64,7 @@ def test_list_json_parses_and_names_the_questions(aieng: Invoke) -> None:
 BAD_INPUT = {
     "unknown kind": (
         ["new", "chatbot", "x"],
-        "Error: Unknown kind 'chatbot'; choose one of: rag-app.",
+        "Error: Unknown kind 'chatbot'; choose one of: rag-app, agent.",
     ),
     "data without =": (
         ["new", "rag-app", "x", "-d", "llm"],

@@ -99,3 +99,16 @@ def test_pgvector_projects_bring_their_database(rendered: tuple[str, Path]) -> N
     assert "healthcheck" in db
     assert app["depends_on"]["db"] == {"condition": "service_healthy"}
     assert app["environment"]["RAG_STORE_URL"].startswith("postgresql://postgres@db:5432/")
+
+
+def test_agent_projects_keep_their_world_store_in_a_volume(rendered: tuple[str, Path]) -> None:
+    """The agent's app mounts a named volume at /app/.agent (the world store and the sandbox),
+    so runs and approvals survive `make down`; a rag-app mounts none there."""
+    name, project = rendered
+    mounts = services(project)["app"].get("volumes", [])
+    compose: dict[str, Any] = yaml.safe_load((project / "compose.yaml").read_text())
+    if answers(name).get("project_kind") != "agent":
+        assert not any(str(mount).endswith(":/app/.agent") for mount in mounts)
+        return
+    assert "agent-data:/app/.agent" in mounts
+    assert "agent-data" in compose["volumes"]

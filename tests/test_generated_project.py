@@ -169,9 +169,9 @@ def test_drift_flags_a_shifted_day_of_synthetic_traffic(project: Project) -> Non
         check=False,
     )
     assert proc.returncode != 0, proc.stdout
-    assert "DRIFT question_embedding" in proc.stdout, proc.stdout + proc.stderr
     report = json.loads((project.path / "reports" / "drift.json").read_text())
     assert report["drift"] is True
+    assert "  DRIFT " in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_load_test_starts_a_server_and_reports_no_errors(project: Project) -> None:
@@ -198,16 +198,24 @@ def test_workflows_are_valid_per_actionlint(project: Project) -> None:
     project.run(_tool("actionlint"), *workflows)
 
 
-def test_pgvector_path_passes_against_real_postgres(project: Project) -> None:
-    """The pgvector store works against a real PostgreSQL + pgvector started by pgserver."""
-    if answers(project.name, SLOW_MATRIX).get("python_version") == "3.13":
+# The markers of each kind's tests that run on a real PostgreSQL (started by pgserver): the
+# retrieval index on pgvector (both kinds retrieve), and the agent's world store.
+DATABASE_MARKERS = {"rag-app": ("pgvector",), "agent": ("pgvector", "postgres")}
+
+
+def test_postgres_paths_pass_against_real_postgres(project: Project) -> None:
+    """The kind's PostgreSQL paths work against a real PostgreSQL started by pgserver: the
+    rag-app's pgvector store, and the agent's world store (and its pgvector retrieval)."""
+    chosen = answers(project.name, SLOW_MATRIX)
+    if chosen.get("python_version") == "3.13":
         pytest.skip(
-            "pgserver ships no wheels for Python 3.13, so a 3.13 project has no pgvector tests "
-            "(the 3.12 combination runs them)"
+            "pgserver ships no wheels for Python 3.13, so a 3.13 project has no PostgreSQL tests "
+            "(the 3.11 and 3.12 combinations run them)"
         )
-    proc = project.run(*TEST.split(), "-q", "-m", "pgvector", "--no-cov")
-    summary = proc.stdout.strip().splitlines()[-1]
-    assert " passed" in summary and "skipped" not in summary, summary
+    for marker in DATABASE_MARKERS[chosen.get("project_kind", "rag-app")]:
+        proc = project.run(*TEST.split(), "-q", "-m", marker, "--no-cov")
+        summary = proc.stdout.strip().splitlines()[-1]
+        assert " passed" in summary and "skipped" not in summary, f"-m {marker}: {summary}"
 
 
 def test_monitoring_checks_run_for_real(project: Project) -> None:

@@ -100,10 +100,10 @@ def test_answers_reach_the_project(rendered: tuple[str, Path]) -> None:
     for key, value in wanted.items():
         assert recorded[key] == value
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert meta["name"] == "my-rag"
+    assert meta["name"] == wanted["project_name"]
     assert meta["requires-python"] == f">={recorded['python_version']}"
     deps = " ".join(meta["dependencies"])
-    assert ("psycopg" in deps) == (recorded["vector_store"] == "pgvector")
+    assert ("psycopg" in deps) == (recorded.get("vector_store") == "pgvector")
     assert (project / "LICENSE").exists() == (recorded["license"] != "Proprietary")
     env_example = (project / ".env.example").read_text()
     assert f"LLM_PROVIDER={recorded['llm_provider']}" in env_example
@@ -211,8 +211,13 @@ def test_gitignore_keeps_env_files_out_but_the_example(
     assert proc.returncode == (0 if ignored else 1), f"{path}: exit {proc.returncode}"
 
 
+@pytest.mark.parametrize(
+    "kind_answers",
+    [{"vector_store": "pgvector", "template_repo": True}, {"project_kind": "agent"}],
+    ids=["rag-app", "agent"],
+)
 def test_the_longest_name_keeps_the_code_lint_clean(
-    tmp_path: Path, template: TemplateSource
+    tmp_path: Path, template: TemplateSource, kind_answers: dict[str, Any]
 ) -> None:
     """With a 40-character name (the most allowed) ruff check and ruff format find nothing.
 
@@ -227,7 +232,7 @@ def test_the_longest_name_keeps_the_code_lint_clean(
     copier.run_copy(
         str(template.path),
         dest,
-        data={"project_name": name, "vector_store": "pgvector", "template_repo": True},
+        data={"project_name": name, **kind_answers},
         defaults=True,
         vcs_ref=template.vcs_ref,
         quiet=True,
@@ -239,6 +244,33 @@ def test_the_longest_name_keeps_the_code_lint_clean(
     ):
         proc = subprocess.run(command, cwd=dest, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_agent_placeholder_is_left_in_a_rendered_file(rendered: tuple[str, Path]) -> None:
+    """No rendered file of any kind keeps a `TODO(agent)` marker."""
+    _, project = rendered
+    markers = [
+        rel
+        for rel in sorted(rendered_files(project))
+        if b"TODO(agent)" in (project / rel).read_bytes()
+    ]
+    assert markers == []
+
+
+def test_no_template_file_keeps_an_agent_placeholder() -> None:
+    """No template file keeps a `TODO(agent)` marker.
+
+    The agent's partials started as copies of the rag-app's, each marked; a marker left in a
+    partial (inside a Jinja comment, which renders to nothing) means a fragment that still says
+    what is true of the rag-app only.
+    """
+    template = REPO / "template"
+    markers = [
+        path.relative_to(REPO).as_posix()
+        for path in sorted(template.rglob("*"))
+        if path.is_file() and b"TODO(agent)" in path.read_bytes()
+    ]
+    assert markers == []
 
 
 def test_every_combination_is_lint_clean(rendered: tuple[str, Path]) -> None:

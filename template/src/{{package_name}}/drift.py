@@ -249,11 +249,11 @@ def embedding_test(
     labels = np.r_[np.zeros(len(reference)), np.ones(len(current))]
     groups = np.unique(features, axis=0, return_inverse=True)[1].ravel()
     if len(np.unique(groups)) < 4:
-        return replace(result, skipped="fewer than 4 distinct questions")
+        return replace(result, skipped="fewer than 4 distinct texts")
     split = StratifiedGroupKFold(n_splits=2, shuffle=True, random_state=seed)
     train, test = next(split.split(features, labels, groups))
     if len(np.unique(labels[train])) < 2 or len(np.unique(labels[test])) < 2:
-        return replace(result, skipped="one window's questions all fell in one half")
+        return replace(result, skipped="one window's texts all fell in one half")
     model = LogisticRegression(max_iter=1000).fit(features[train], labels[train])
     scores = model.decision_function(features[test])
     held_out = labels[test]
@@ -265,7 +265,7 @@ def embedding_test(
         p_value=float(test_result.pvalue),
         effect=auc,
         summary=f"a classifier tells the windows apart with ROC AUC {auc:.2f} "
-        f"(0.50 = indistinguishable; {len(reference)} vs {len(current)} questions)",
+        f"(0.50 = indistinguishable; {len(reference)} vs {len(current)} requests)",
     )
 
 

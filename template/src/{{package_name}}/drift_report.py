@@ -33,7 +33,7 @@ DEFINITIONS = {
     "rate change": "current rate minus reference rate, absolute (0.02 = two points)",
     "total variation distance": "share of traffic that would have to change category to "
     "turn one mix into the other (0 to 1)",
-    "held-out ROC AUC": "how well a logistic regression trained on half of the questions "
+    "held-out ROC AUC": "how well a logistic regression trained on half of the requests "
     "tells the windows apart on the other half (0.5 = not at all, 1 = perfectly)",
 }
 

@@ -60,14 +60,17 @@ def render_page(*, page_title: str, service_name: str) -> str:
     )
 
 
-def install_page(app: FastAPI, *, service_name: str, kind_module: str, page_title: str) -> None:
+def install_page(app: FastAPI, *, service_name: str, kind_web: Path, page_title: str) -> None:
     """Serve the page at `/` and its assets under `/static/`; add them before auth is set up.
+
+    `kind_web` is the folder of the kind's panel (`kind_web_dir(...)`), served under
+    `/static/kind/`.
 
     `GET /` answers the page to browsers (`Accept: text/html`) and the service description
     as JSON to everyone else, as it did before the page existed.
     """
     page = render_page(page_title=page_title, service_name=service_name)
-    app.mount(KIND_STATIC_PATH, StaticFiles(directory=kind_web_dir(kind_module)), name="kind")
+    app.mount(KIND_STATIC_PATH, StaticFiles(directory=kind_web), name="kind")
     app.mount(STATIC_PATH, StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get(

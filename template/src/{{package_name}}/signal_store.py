@@ -58,7 +58,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     """
     if not path.is_file():
         raise SignalStoreError(
-            f"No signals at {path}: the app records them while it serves /ask "
+            f"No signals at {path}: the app records them while it serves requests "
             "(DRIFT_RECORD=true, DRIFT_DB); pass --db to read another file"
         )
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)

@@ -18,7 +18,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -260,3 +260,26 @@ def table_row(
 INSERT = (
     "INSERT INTO signals (ts, request_id, kind, data, embedding, text) VALUES (?, ?, ?, ?, ?, ?)"
 )
+
+
+def write_traffic(
+    path: Path, observations: Sequence[Observation], start: float, end: float, *, kind: str
+) -> None:
+    """Append observations of `kind` to a signals file, spread evenly over [start, end).
+
+    Each lands in the middle of its slot. The drift benchmarks and tests write the kind's
+    synthetic traffic (`<kind>/synthetic.py`) with it.
+    """
+    step = (end - start) / max(len(observations), 1)
+    conn = connect(path)
+    try:
+        conn.executemany(
+            INSERT,
+            (
+                table_row(start + (i + 0.5) * step, f"synthetic-{i}", kind, observation, False)
+                for i, observation in enumerate(observations)
+            ),
+        )
+        conn.commit()
+    finally:
+        conn.close()

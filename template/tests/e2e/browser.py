@@ -102,11 +102,15 @@ class PageLog:
 
 
 class LiveServer:
-    """Serve an ASGI app with uvicorn on a free port of 127.0.0.1, in a background thread."""
+    """Serve an ASGI app with uvicorn on 127.0.0.1, in a background thread.
 
-    def __init__(self, app: FastAPI) -> None:
+    The port is a free one unless `port` names one (the load test serves where it was told).
+    """
+
+    def __init__(self, app: FastAPI, *, port: int = 0) -> None:
+        self.app = app
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)

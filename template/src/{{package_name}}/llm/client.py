@@ -104,7 +104,7 @@ class LLMClient:
         request = _Request(tuple(messages), max_tokens, temperature, tuple(tools))
         failures: list[tuple[Provider, LLMError]] = []
         for provider in self.providers:
-            key = request.key(provider)
+            key = request.key(provider) if self.cache is not None else ""
             hit = self._cached(key)
             if hit is not None:
                 return self._record(hit, prompt)
@@ -162,7 +162,7 @@ class LLMClient:
         request = _Request(tuple(messages), max_tokens, temperature, tuple(tools))
         failures: list[tuple[Provider, LLMError]] = []
         for provider in self.providers:
-            key = request.key(provider)
+            key = request.key(provider) if self.cache is not None else ""
             hit = self._cached(key)
             if hit is not None:
                 yield hit.text

@@ -12,19 +12,23 @@ saved; `resume` continues it after a person approves or rejects, even after a re
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import copy_context
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from opentelemetry import trace
+from opentelemetry.trace import Span, StatusCode
 
 from ..llm import BudgetExceededError, LLMClient, LLMError, Message, ToolCall
-from ..observability import METRICS, get_logger
+from ..observability import get_logger
 from ..prompts import Prompt
+from .metrics import APPROVALS, RUNS, STEPS, TOOL_CALLS, UNKNOWN_TOOL
 from .policy import Approval, Policy, allowed
 from .runs import Run, RunStatus, RunStore, Step
 from .settings import AgentSettings
@@ -34,14 +38,20 @@ from .tools import ToolArgumentError, ToolRegistry
 logger = get_logger(__name__)
 tracer = trace.get_tracer(__name__)
 
-RUNS = METRICS.counter("agent_runs", "Agent runs by how they ended.", ["status"])
-TOOL_CALLS = METRICS.counter(
-    "agent_tool_calls", "Tool calls by tool and outcome.", ["tool", "outcome"]
-)
-
 
 class RunStateError(ValueError):
-    """The run cannot do what was asked (unknown, not paused, already decided)."""
+    """The run cannot do what was asked: it is not paused, or it was decided already."""
+
+
+class RunNotFoundError(RunStateError):
+    """No run has this id."""
+
+
+class Closeable(Protocol):
+    """Something the agent owns and releases when it closes (an MCP server, a store)."""
+
+    def close(self) -> None:
+        """Release it."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,8 @@ class Agent:
         registry: ToolRegistry,
         store: RunStore,
         prompt: Prompt,
+        *,
+        resources: Sequence[Closeable] = (),
     ) -> None:
         self.settings = settings
         self.llm = llm
@@ -71,7 +83,7 @@ class Agent:
         self.store = store
         self.prompt = prompt
         self.policy = Policy(settings.approval)
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agent-tool")
+        self.resources = list(resources)
 
     # --- public -------------------------------------------------------------------------
 
@@ -89,6 +101,8 @@ class Agent:
             thread_id=thread_id or self.store.new_id(),
             task=task,
             allowed_tools=allowed(self.registry, allow),
+            prompt_version=f"{self.prompt.name}@{self.prompt.version}",
+            restricted=allow is not None,
         )
         earlier = self.store.thread(run.thread_id) if thread_id else []
         history = [
@@ -101,15 +115,21 @@ class Agent:
     def resume(self, run_id: str, *, approve: bool, note: str = "") -> Run:
         """Decide the pending calls of a paused run, then let it go on.
 
+        The run is claimed in the store first, so that two decisions on the same run (two
+        people, or a double click) cannot both run its calls: the second one is refused.
+
         Raises:
-            RunStateError: No such run, or it is not waiting for a decision.
+            RunNotFoundError: No run has this id.
+            RunStateError: The run is not waiting for a decision (any more).
 
         """
+        claimed = self.store.claim(run_id)
         run = self.store.load(run_id)
         if run is None:
-            raise RunStateError(f"no run {run_id}")
-        if run.status != RunStatus.PAUSED or not run.pending:
-            raise RunStateError(f"run {run_id} is {run.status}, not waiting for an approval")
+            raise RunNotFoundError(f"no run {run_id}")
+        if not claimed or not run.pending:
+            status = RunStatus.RUNNING if run.status == RunStatus.PAUSED else run.status
+            raise RunStateError(f"run {run_id} is {status}, not waiting for an approval")
         pending, run.pending = run.pending, []
         run.status = RunStatus.RUNNING
         token = RUN_ID.set(run.id)  # side effects of approved calls belong to this run
@@ -126,6 +146,8 @@ class Agent:
         run.steps.append(
             Step("approval", call.name, decision, result=note or None, call_id=call.id)
         )
+        APPROVALS.labels(decision=decision).inc()
+        logger.info("run %s: a person %s %s (%s)", run.id, decision, call.name, call.id)
         if approve:
             self._execute(run, call)
             return
@@ -141,7 +163,10 @@ class Agent:
         with tracer.start_as_current_span(f"invoke_agent {self.name}") as span:
             span.set_attribute("gen_ai.operation.name", "invoke_agent")
             span.set_attribute("gen_ai.agent.name", self.name)
+            span.set_attribute("agent.run.id", run.id)
             span.set_attribute("gen_ai.conversation.id", run.thread_id)
+            span.set_attribute("gen_ai.prompt.name", self.prompt.name)
+            span.set_attribute("gen_ai.prompt.version", self.prompt.version)
             token = RUN_ID.set(run.id)
             try:
                 while run.status == RunStatus.RUNNING:
@@ -155,10 +180,35 @@ class Agent:
                 RUN_ID.reset(token)
             run.elapsed_s = time.perf_counter() - started
             self.store.save(run)
-            span.set_attribute("agent.run.status", str(run.status))
+            _describe(span, run)
+        self._observe(run)
+        return run
+
+    def _observe(self, run: Run) -> None:
+        """Count an ended run in the metrics and log one line about it (a pause too)."""
+        tokens_in, tokens_out = run.tokens
         if run.status != RunStatus.PAUSED:
             RUNS.labels(status=str(run.status)).inc()
-        return run
+            STEPS.observe(run.model_calls)
+        logger.info(
+            "run %s %s after %d model calls and %d tool calls",
+            run.id,
+            run.status,
+            run.model_calls,
+            run.tool_calls,
+            extra={
+                "run_id": run.id,
+                "thread_id": run.thread_id,
+                "status": str(run.status),
+                "model_calls": run.model_calls,
+                "tool_calls": run.tool_calls,
+                "input_tokens": tokens_in,
+                "output_tokens": tokens_out,
+                "cost_usd": round(run.cost_usd, 8),
+                "latency_ms": round(run.elapsed_s * 1000, 1),
+                "pending": [call.name for call in run.pending],
+            },
+        )
 
     def _step(self, run: Run) -> None:
         """Make one model call and act on its answer."""
@@ -296,17 +346,20 @@ class Agent:
     def _execute(self, run: Run, call: ToolCall) -> None:
         """Run one validated tool call with its timeout; answer the model with the result."""
         tool = self.registry.get(call.name)
-        assert tool is not None  # checked by _gate before the call was kept
+        if tool is None:  # pragma: no cover - _gate checked it before the call was kept
+            raise RuntimeError(f"no tool {call.name}")
         timeout = tool.timeout_s or self.settings.tool_timeout_s
         started = time.perf_counter()
         with tracer.start_as_current_span(f"execute_tool {call.name}") as span:
             span.set_attribute("gen_ai.operation.name", "execute_tool")
             span.set_attribute("gen_ai.tool.name", call.name)
             span.set_attribute("gen_ai.tool.call.id", call.id)
+            span.set_attribute("gen_ai.tool.type", "function")
+            span.set_attribute("gen_ai.tool.description", tool.description[:300])
             try:
                 arguments = tool.validate(call.arguments)
-                future = self._pool.submit(copy_context().run, tool.fn, **arguments)
-                outcome = _Outcome(self._cap(_json(future.result(timeout=timeout))), "ok")
+                result = _call_with_timeout(tool.fn, arguments, timeout)
+                outcome = _Outcome(self._cap(_json(result)), "ok")
             except ToolArgumentError as exc:
                 outcome = _Outcome(f"Error: {exc}", "invalid_arguments")
             except FutureTimeout:
@@ -320,6 +373,9 @@ class Agent:
                     f"Error: {call.name} failed: {type(exc).__name__}: {exc}", "error"
                 )
             span.set_attribute("agent.tool.outcome", outcome.status)
+            if outcome.status != "ok":
+                span.set_attribute("error.type", outcome.status)
+                span.set_status(StatusCode.ERROR, outcome.text[:200])
         if outcome.status != "ok":
             self._fail(run, call.name)
         self._answer(run, call, outcome, latency_ms=(time.perf_counter() - started) * 1000)
@@ -338,7 +394,26 @@ class Agent:
                 latency_ms=latency_ms,
             )
         )
-        TOOL_CALLS.labels(tool=call.name, outcome=outcome.status).inc()
+        known = self.registry.get(call.name) is not None
+        TOOL_CALLS.labels(tool=call.name if known else UNKNOWN_TOOL, outcome=outcome.status).inc()
+        fields = {"run_id": run.id, "tool": call.name, "call_id": call.id}
+        logger.info(
+            "run %s: tool %s %s in %.1f ms",
+            run.id,
+            call.name,
+            outcome.status,
+            latency_ms,
+            extra={**fields, "outcome": outcome.status, "latency_ms": round(latency_ms, 3)},
+        )
+        if logger.isEnabledFor(logging.DEBUG):  # arguments and results may hold personal data
+            logger.debug(
+                "run %s: tool %s(%s) -> %s",
+                run.id,
+                call.name,
+                call.arguments,
+                outcome.text,
+                extra={**fields, "arguments": call.arguments, "result": outcome.text},
+            )
 
     def _fail(self, run: Run, name: str) -> None:
         """Count a failure of tool `name` in this run."""
@@ -356,8 +431,59 @@ class Agent:
         run.status, run.final = status, final
 
     def close(self) -> None:
-        """Stop the tool threads (a tool still running is not waited for)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Release what the agent owns: MCP servers, the policy index, the world store.
+
+        A tool still running in its thread is not waited for: its thread is a daemon, so it
+        never keeps the process alive, and its result is dropped.
+        """
+        for resource in reversed(self.resources):
+            try:
+                resource.close()
+            except Exception:
+                logger.exception("could not close %r", resource)
+        self.resources.clear()
+
+
+def _call_with_timeout(
+    fn: Callable[..., object], arguments: dict[str, Any], timeout_s: float
+) -> object:
+    """Run `fn(**arguments)` in a daemon thread; return its result, or raise after `timeout_s`.
+
+    A thread per call (about 0.1 ms) rather than a pool: a tool that hangs keeps only its own
+    thread, never a pool slot that the next call would queue behind, and a daemon thread
+    never blocks the process from exiting. The call sees the caller's context (the run id,
+    the current span).
+
+    Raises:
+        concurrent.futures.TimeoutError: It did not return in time (it is abandoned).
+        Exception: Whatever `fn` raised.
+
+    """
+    future: Future[object] = Future()
+    context = copy_context()
+
+    def target() -> None:
+        try:
+            future.set_result(context.run(fn, **arguments))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=target, name="agent-tool", daemon=True).start()
+    return future.result(timeout=timeout_s)
+
+
+def _describe(span: Span, run: Run) -> None:
+    """Put a run's outcome on its `invoke_agent` span."""
+    tokens_in, tokens_out = run.tokens
+    span.set_attribute("gen_ai.usage.input_tokens", tokens_in)
+    span.set_attribute("gen_ai.usage.output_tokens", tokens_out)
+    span.set_attribute("agent.run.status", str(run.status))
+    span.set_attribute("agent.run.model_calls", run.model_calls)
+    span.set_attribute("agent.run.tool_calls", run.tool_calls)
+    span.set_attribute("agent.run.cost_usd", run.cost_usd)
+    if run.status not in (RunStatus.COMPLETED, RunStatus.PAUSED):
+        span.set_attribute("error.type", str(run.status))
+        span.set_status(StatusCode.ERROR, run.final[:200])
 
 
 def _json(value: Any) -> str:

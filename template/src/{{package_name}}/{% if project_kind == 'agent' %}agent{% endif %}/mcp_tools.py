@@ -16,6 +16,7 @@ approval like the agent's own tools that change things.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from concurrent.futures import Future
@@ -50,7 +51,8 @@ class MCPConnection:
         self._session: Any = None
         self._closed: asyncio.Event | None = None
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), self._loop)
+        self._serving = asyncio.run_coroutine_threadsafe(self._serve(), self._loop)
+        self._stopped = False
         try:
             self.listed = self._ready.result(timeout=timeout_s)
         except Exception as exc:
@@ -114,11 +116,22 @@ class MCPConnection:
         ]
 
     def close(self) -> None:
-        """Stop the server process and the background loop."""
+        """End the session, wait for the server process to exit, then stop the loop.
+
+        The session's exit (closing the server's stdin, waiting for it, terminating it if it
+        lingers) runs on the loop, so the loop stops only after it: no orphan process.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
         if self._closed is not None:
             self._loop.call_soon_threadsafe(self._closed.set)
+        with contextlib.suppress(Exception):  # a failed start was reported by __init__
+            self._serving.result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 def _caller(connection: MCPConnection, name: str) -> Any:

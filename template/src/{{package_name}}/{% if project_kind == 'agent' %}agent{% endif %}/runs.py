@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -77,6 +77,9 @@ class Run:
     pending: list[ToolCall] = field(default_factory=list)
     tool_failures: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    created: float = field(default_factory=time.time)
+    prompt_version: str = ""
+    restricted: bool = False  # the allowlist was given (not every tool)
 
     @property
     def tool_calls(self) -> int:
@@ -107,13 +110,17 @@ class Run:
             "task": self.task,
             "status": str(self.status),
             "final": self.final,
-            "steps": [asdict(step) for step in self.steps],
-            "pending": [asdict(call) for call in self.pending],
+            "steps": [_step_dict(step) for step in self.steps],
+            "pending": [_call_dict(call) for call in self.pending],
             "allowed_tools": self.allowed_tools,
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
             "cost_usd": round(self.cost_usd, 8),
+            "model_calls": self.model_calls,
             "tool_calls": self.tool_calls,
             "elapsed_s": round(self.elapsed_s, 4),
+            "created": self.created,
+            "prompt_version": self.prompt_version,
+            "restricted": self.restricted,
         }
         if messages:
             data["messages"] = [_message_dict(m) for m in self.messages]
@@ -135,7 +142,13 @@ class Run:
             pending=[ToolCall(**call) for call in data["pending"]],
             tool_failures=dict(data.get("tool_failures", {})),
             elapsed_s=float(data["elapsed_s"]),
+            created=float(data.get("created", 0.0)),
+            prompt_version=str(data.get("prompt_version", "")),
+            restricted=bool(data.get("restricted", False)),
         )
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 class RunStore:
@@ -165,11 +178,31 @@ class RunStore:
                         id=run.id,
                         thread_id=run.thread_id,
                         status=str(run.status),
-                        created=now,
+                        created=run.created,
                         updated=now,
                         state=state,
                     )
                 )
+
+    def claim(self, run_id: str) -> bool:
+        """Take a paused run for a decision; False when it is not (or no longer) paused.
+
+        One conditional update, atomic in SQLite and PostgreSQL alike: of two people who
+        approve the same run at once, exactly one gets it, so its calls never run twice.
+        """
+        with self.world.begin() as db:
+            claimed = db.execute(
+                runs_table.update()
+                .where(runs_table.c.id == run_id, runs_table.c.status == str(RunStatus.PAUSED))
+                .values(status=str(RunStatus.RUNNING), updated=time.time())
+            )
+        return claimed.rowcount == 1
+
+    def count(self, status: RunStatus) -> int:
+        """Return how many runs have `status` (the paused ones wait for a person)."""
+        query = sa.select(sa.func.count()).where(runs_table.c.status == str(status))
+        with self.world.engine.connect() as db:
+            return int(db.execute(query).scalar_one())
 
     def load(self, run_id: str) -> Run | None:
         """Return the run with this id, or None."""
@@ -195,9 +228,24 @@ class RunStore:
             return [Run.from_dict(json.loads(state)) for state in db.execute(query).scalars()]
 
 
+def _step_dict(step: Step) -> dict[str, Any]:
+    """Return a step as JSON-ready data (shallow: a run is saved after every step)."""
+    return {name: getattr(step, name) for name in _STEP_FIELDS}
+
+
+def _call_dict(call: ToolCall) -> dict[str, Any]:
+    """Return a tool call as JSON-ready data."""
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
+
+
 def _message_dict(message: Message) -> dict[str, Any]:
     """Return a message as JSON-ready data."""
-    return asdict(message)
+    return {
+        "role": message.role,
+        "content": message.content,
+        "tool_calls": [_call_dict(call) for call in message.tool_calls],
+        "tool_call_id": message.tool_call_id,
+    }
 
 
 def _message(data: dict[str, Any]) -> Message:

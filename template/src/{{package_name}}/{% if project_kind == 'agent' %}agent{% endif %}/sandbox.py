@@ -41,6 +41,11 @@ def sandbox_tools(
     root: Path, allowlist: list[str], *, timeout_s: float = 5.0, max_bytes: int = 50_000
 ) -> list[Tool]:
     """Return the file tools (over `root`) and the web tool (to `allowlist` hosts)."""
+    return [*file_tools(root), fetch_tool(allowlist, timeout_s=timeout_s, max_bytes=max_bytes)]
+
+
+def file_tools(root: Path) -> list[Tool]:
+    """Return `list_files`, `read_file` and `write_file` over the folder `root` (created)."""
     root.mkdir(parents=True, exist_ok=True)
 
     def list_files() -> list[str]:
@@ -75,6 +80,16 @@ def sandbox_tools(
         target.write_text(content, encoding="utf-8")
         return {"path": path, "bytes": len(content.encode())}
 
+    return [
+        make_tool(list_files),
+        make_tool(read_file),
+        make_tool(write_file, side_effect=True),
+    ]
+
+
+def fetch_tool(allowlist: list[str], *, timeout_s: float = 5.0, max_bytes: int = 50_000) -> Tool:
+    """Return `fetch_url`, which reaches only the hosts of `allowlist`."""
+
     def fetch_url(url: Annotated[str, Field(min_length=8, max_length=2000)]) -> dict[str, Any]:
         """Fetch a web page from an allowlisted host (such as the status page).
 
@@ -100,9 +115,4 @@ def sandbox_tools(
             "text": response.content[:max_bytes].decode("utf-8", errors="replace"),
         }
 
-    return [
-        make_tool(list_files),
-        make_tool(read_file),
-        make_tool(write_file, side_effect=True),
-        make_tool(fetch_url),
-    ]
+    return make_tool(fetch_url)

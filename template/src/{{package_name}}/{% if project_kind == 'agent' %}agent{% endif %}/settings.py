@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .mcp_tools import MCPServerConfig, parse_servers
 from .policy import Approval, parse_policy
 
 DEFAULT_APPROVAL = {"add_ticket_note": Approval.AUTO}
@@ -35,8 +36,22 @@ class AgentSettings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_APPROVAL),
         description="Approval per tool, over the defaults; other side-effect tools ask.",
     )
-    sandbox_dir: Path = Path(".agent/sandbox")
-    http_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sandbox_dir: Path | None = Field(
+        default=None, description="Folder of the file tools; empty: no file tools."
+    )
+    http_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Hosts fetch_url may reach; empty: no fetch_url."
+    )
+    mcp_servers: Annotated[list[MCPServerConfig], NoDecode] = Field(
+        default_factory=list, description="MCP servers (stdio) whose tools the agent gets."
+    )
+    policies_url: str = Field(
+        default="sqlite:///.agent/policies.sqlite",
+        description="The index search_policies reads (sqlite:///… or postgresql://…).",
+    )
+    policies_dir: Path = Field(
+        default=Path("data/corpus"), description="The documents search_policies indexes."
+    )
     scripted_seed: int | None = None
 
     @field_validator("approval", mode="before")
@@ -55,7 +70,13 @@ class AgentSettings(BaseSettings):
             return [host.strip().lower() for host in value.split(",") if host.strip()]
         return value
 
-    @field_validator("max_cost_usd", "scripted_seed", mode="before")
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _parse_servers(cls, value: object) -> object:
+        """Accept the JSON list of `{"name", "command"}` entries (empty: none)."""
+        return parse_servers(value) if isinstance(value, str) else value
+
+    @field_validator("max_cost_usd", "scripted_seed", "sandbox_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         """Treat an empty variable as unset."""

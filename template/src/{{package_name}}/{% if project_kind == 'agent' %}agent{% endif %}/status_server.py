@@ -13,7 +13,7 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-INCIDENTS = [
+INCIDENTS: list[dict[str, Any]] = [
     {
         "id": "INC-2026-031",
         "date": "2026-03-12",

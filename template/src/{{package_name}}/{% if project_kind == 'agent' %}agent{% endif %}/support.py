@@ -9,6 +9,7 @@ not left to the prompt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
@@ -187,8 +188,13 @@ def support_tools(world: World) -> list[Tool]:
             db.execute(tickets.update().where(tickets.c.id == ticket_id).values(status="pending"))
         return {"ticket_id": ticket_id, "status": "pending"}
 
-    plain = [lookup_customer, list_invoices, get_ticket, compute_refund]
-    acting = [issue_refund, change_plan, add_ticket_note]
+    plain: list[Callable[..., object]] = [
+        lookup_customer,
+        list_invoices,
+        get_ticket,
+        compute_refund,
+    ]
+    acting: list[Callable[..., object]] = [issue_refund, change_plan, add_ticket_note]
     return [make_tool(fn) for fn in plain] + [make_tool(fn, side_effect=True) for fn in acting]
 
 
@@ -233,7 +239,9 @@ def allowed_refund(world: World, invoice_id: str, reason: str) -> dict[str, Any]
     )
 
 
-def _duplicate(world: World, invoice: dict[str, Any], result: Any) -> dict[str, Any]:
+def _duplicate(
+    world: World, invoice: dict[str, Any], result: Callable[[float, str], dict[str, Any]]
+) -> dict[str, Any]:
     """Refund an invoice in full when another one charged the same period and amount first."""
     same = [
         other

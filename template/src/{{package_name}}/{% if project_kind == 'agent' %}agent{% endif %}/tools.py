@@ -2,25 +2,22 @@
 
     @tool(side_effect=True)
     def issue_refund(invoice_id: str, amount_usd: Annotated[float, Field(gt=0)]) -> dict:
-        '''Refund part or all of an invoice.
-
-        Args:
-            invoice_id: The invoice to refund, such as INV-1001.
-            amount_usd: How much to give back, in US dollars.
-        '''
+        '''Refund part or all of an invoice.'''
 
 The parameters become a pydantic model (types, defaults and `Field` constraints as written;
-descriptions from the Google-style `Args:` section), which gives both the schema the model
-sees and the validation its arguments go through before the function runs. A validation error
-is returned to the model as text it can act on; it never reaches the function.
+each parameter's description from the docstring's Google-style arguments section), which
+gives both the schema the model sees and the validation its arguments go through before the
+function runs. A validation error is returned to the model as text it can act on; it never
+reaches the function.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, get_type_hints
 
 import docstring_parser
@@ -53,16 +50,23 @@ class Tool:
     timeout_s: float | None = None
     schema: Mapping[str, Any] | None = None
 
-    @property
+    @cached_property
     def parameters(self) -> dict[str, Any]:
-        """Return the JSON schema of the arguments (an object; no titles, which add noise)."""
+        """Return the JSON schema of the arguments (an object; no titles, which add noise).
+
+        Computed once per tool: the loop sends the tool list with every model call.
+        """
         if self.arguments is None:
             return dict(self.schema or {"type": "object"})
         return _without_titles(self.arguments.model_json_schema())
 
+    @cached_property
+    def _spec(self) -> ToolSpec:
+        return ToolSpec(self.name, self.description, self.parameters)
+
     def spec(self) -> ToolSpec:
         """Return the tool as the model layer sends it to a provider."""
-        return ToolSpec(self.name, self.description, self.parameters)
+        return self._spec
 
     def validate(self, arguments: str) -> dict[str, Any]:
         """Parse and check the model's JSON arguments; return them ready for the function.
@@ -99,16 +103,20 @@ class Tool:
             ToolArgumentError: Every problem, by field.
 
         """
-        import jsonschema
-
-        validator = jsonschema.Draft202012Validator(self.parameters)
         problems = [
             f"{'.'.join(str(p) for p in error.absolute_path) or 'arguments'}: {error.message}"
-            for error in validator.iter_errors(data)
+            for error in self._validator.iter_errors(data)
         ]
         if problems:
             raise ToolArgumentError(f"{self.name}: invalid arguments: {'; '.join(problems)}")
         return data
+
+    @cached_property
+    def _validator(self) -> Any:
+        """Return the JSON-schema validator of a tool that brings its own schema."""
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(self.parameters)
 
     def __call__(self, **arguments: Any) -> object:
         """Run the function with validated arguments."""
@@ -212,7 +220,7 @@ class ToolRegistry:
         """Return the specs of the named tools, in the given order."""
         return [self._tools[name].spec() for name in names if name in self._tools]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
 
     def __len__(self) -> int:
