@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from .llm.types import LLMError
 
 CASSETTE_DIR = Path("evals/cassettes")
 RECORD_COMMAND = "make eval-record"
-MATCH_ON = ("method", "path", "query", "body")
+MATCH_ON = ("method", "path", "query", "json_body")
 KEEP_HEADERS = frozenset({"content-type"})
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
@@ -117,6 +118,33 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any] | None:
     return response
 
 
+@lru_cache(maxsize=4096)
+def _parsed_body(body: bytes | str | None) -> Any:
+    """Return a request body parsed as JSON (itself when it is not JSON), parsed once per body."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
+def same_json_body(new: Any, recorded: Any) -> None:
+    """Match two requests whose bodies are the same JSON value (key order aside).
+
+    vcrpy's own `body` matcher explains every mismatch with a diff of both bodies; replay
+    compares each request with every recorded one, so with an agent's long conversations the
+    diffs alone made replay quadratic in seconds. This one only compares.
+
+    Raises:
+        AssertionError: The bodies differ (how vcrpy matchers say no).
+
+    """
+    bodies = [bytes(b) if isinstance(b, bytearray) else b for b in (new.body, recorded.body)]
+    if _parsed_body(bodies[0]) != _parsed_body(bodies[1]):
+        raise AssertionError("the JSON bodies differ")
+
+
 @contextmanager
 def cassette(path: Path, mode: Literal["record", "replay"]) -> Iterator[None]:
     """Record every HTTP exchange into `path`, or replay them from it with no network.
@@ -142,6 +170,7 @@ def cassette(path: Path, mode: Literal["record", "replay"]) -> Iterator[None]:
         before_record_request=_scrub_request,
         before_record_response=_scrub_response,
     )
+    recorder.register_matcher("json_body", same_json_body)
     with recorder.use_cassette(str(target), allow_playback_repeats=True, record_on_exception=False):
         yield
     if mode == "record":
