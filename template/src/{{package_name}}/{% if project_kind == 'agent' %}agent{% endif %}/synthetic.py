@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from ..retrieval.embeddings import Embedder, Vectors, get_embedder
-from ..signal_store import connect
-from ..signals import INSERT, Observation, Value, table_row
+from ..signals import Observation, Value
 
 EMAILS = (
     "ana@acme.test", "ben@brightlabs.test", "chloe@cafe-martin.test", "dev@patel-design.test",
@@ -122,22 +120,3 @@ def traffic(n: int, seed: int, *, shifted: bool = False) -> list[Observation]:
         }
         observations.append(Observation(values, vectors[picks[i]], task))
     return observations
-
-
-def write_traffic(
-    path: Path, observations: list[Observation], start: float, end: float, *, kind: str = "agent"
-) -> None:
-    """Append observations to a signals file, spread evenly over [start, end) (slot middles)."""
-    step = (end - start) / max(len(observations), 1)
-    conn = connect(path)
-    try:
-        conn.executemany(
-            INSERT,
-            (
-                table_row(start + (i + 0.5) * step, f"synthetic-{i}", kind, observation, False)
-                for i, observation in enumerate(observations)
-            ),
-        )
-        conn.commit()
-    finally:
-        conn.close()
