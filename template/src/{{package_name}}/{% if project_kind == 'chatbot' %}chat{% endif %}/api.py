@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -165,7 +166,9 @@ def get_engine(request: Request) -> ChatEngine:
     return engine
 
 
-def build_engine(settings: Settings, chat: ChatSettings, *, store: ChatStore, llm: Any) -> ChatEngine:
+def build_engine(
+    settings: Settings, chat: ChatSettings, *, store: ChatStore, llm: Any
+) -> ChatEngine:
     """Return a chat engine over `store` and `llm`, grounded when the project is."""
     return ChatEngine(settings, chat, llm=llm, store=store, retriever=build_retriever(chat))
 
@@ -221,9 +224,7 @@ def delete_thread(thread_id: Id, engine: EngineDep) -> Response:
 
 
 @router.get("/threads/{thread_id}/export", response_model=None)
-def export_thread(
-    thread_id: Id, engine: EngineDep, format: Literal["json", "md"] = "json"
-) -> Any:
+def export_thread(thread_id: Id, engine: EngineDep, format: Literal["json", "md"] = "json") -> Any:
     """Export a thread: JSON (the whole tree) or Markdown (the active branch)."""
     if format == "md":
         text = engine.store.export_markdown(thread_id)
@@ -306,7 +307,7 @@ def _stream(
                 start = event.data
             elif event.kind == "done":
                 done = event.data
-                track(request, lambda: track_turn(message, start, done))
+                track(request, partial(track_turn, message, start, done))
             yield sse(event)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
@@ -316,7 +317,7 @@ async def relay(
     events: Iterator[ChatEvent],
     disconnected: Callable[[], Any],
     cancel: threading.Event,
-) -> AsyncIterator[ChatEvent]:
+) -> AsyncGenerator[ChatEvent, None]:
     """Yield a turn's events from a worker thread; a client gone sets `cancel`.
 
     However the stream ends (to its end, the client gone, the server stopping), the turn is
