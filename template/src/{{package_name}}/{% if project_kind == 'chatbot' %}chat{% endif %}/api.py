@@ -252,7 +252,7 @@ async def post_message(
             user=_user(request),
         )
     )
-    return _stream(request, events, cancel, body.content)
+    return _stream(request, events, cancel, engine.stored_text(body.content.strip()))
 
 
 @router.post("/messages/{message_id}/regenerate", response_class=StreamingResponse)
@@ -262,7 +262,7 @@ async def regenerate(message_id: Id, engine: EngineDep, request: Request) -> Str
     events = await _checked(
         lambda: engine.regenerate(message_id, cancel=cancel, user=_user(request))
     )
-    return _stream(request, events, cancel, "")
+    return _stream(request, events, cancel, _asked(engine, message_id))
 
 
 @router.get("/samples", response_model=list[SampleOut])
@@ -282,6 +282,14 @@ async def _checked(start: Callable[[], Iterator[ChatEvent]]) -> Iterator[ChatEve
     except QuotaExceededError as exc:
         reset = exc.reset_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
         raise HTTPException(429, str(exc), headers={"X-Quota-Reset": reset}) from None
+
+
+def _asked(engine: ChatEngine, message_id: str) -> str:
+    """Return the (stored) user message a regenerated reply answers."""
+    message = engine.store.get_message(message_id)
+    if message is not None and message.role == "assistant" and message.parent_id:
+        message = engine.store.get_message(message.parent_id)
+    return message.content if message is not None else ""
 
 
 def _user(request: Request) -> str:

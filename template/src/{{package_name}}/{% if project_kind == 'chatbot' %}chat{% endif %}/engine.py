@@ -222,7 +222,7 @@ class ChatEngine:
                 )
         if user is not None:
             self.take_quota(user)
-        thread = self._thread(thread_id, self._stored(stripped))
+        thread = self._thread(thread_id, self.stored_text(stripped))
         return self._user_turn(thread.id, stripped, parent_id, cancel)
 
     def regenerate(
@@ -270,7 +270,7 @@ class ChatEngine:
                 thread_id=thread_id,
                 parent_id=parent,
                 role="user",
-                content=self._stored(text),
+                content=self.stored_text(text),
                 status="complete",
                 created_at=now(),
             )
@@ -406,7 +406,7 @@ class ChatEngine:
         tokens, _ = self.llm.estimate(messages, max_tokens=0)
         return tokens
 
-    def _stored(self, text: str) -> str:
+    def stored_text(self, text: str) -> str:
         """Return what is stored and logged of `text` (redacted when CHAT_REDACT_PII is on)."""
         return redact(text) if self.chat.redact_pii else text
 
@@ -428,7 +428,7 @@ class ChatEngine:
             thread_id=turn.thread_id,
             parent_id=turn.user.id,
             role="assistant",
-            content=self._stored(text),
+            content=self.stored_text(text),
             status=turn.status,
             created_at=now(),
             prompt_version=self.prompt_ref,
