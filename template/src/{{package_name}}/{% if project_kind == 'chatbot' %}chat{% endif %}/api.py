@@ -325,7 +325,7 @@ async def relay(
     events: Iterator[ChatEvent],
     disconnected: Callable[[], Any],
     cancel: threading.Event,
-) -> AsyncGenerator[ChatEvent, None]:
+) -> AsyncGenerator[ChatEvent]:
     """Yield a turn's events from a worker thread; a client gone sets `cancel`.
 
     However the stream ends (to its end, the client gone, the server stopping), the turn is
