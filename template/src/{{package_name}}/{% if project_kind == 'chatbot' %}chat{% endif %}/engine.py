@@ -52,8 +52,9 @@ class ChatEvent:
     start: {thread_id, user_message_id, message_id}; token: {text};
     sources: {sources: [{n, source, title, text}]};
     done: {status, usage: {input_tokens, output_tokens}, cost_usd, latency_ms,
-    first_token_ms, prompt_version, text, refusal, context: {action, tokens, dropped},
-    top_score, turns}; error: {message, status: "partial" | "error"}.
+    first_token_ms, prompt_version, text, sources (those the reply cites), refusal,
+    context: {action, tokens, dropped}, top_score, turns};
+    error: {message, status: "partial" | "error"}.
     """
 
     kind: EventKind
@@ -437,7 +438,7 @@ class ChatEngine:
             cost_usd=round(cost, 8),
             latency_ms=_ms(turn.started),
             first_token_ms=turn.first_token_ms,
-            sources=turn.sources,
+            sources=[source for source in turn.sources if f"[{source['n']}]" in text],
         )
         turn.stored = self.store.add_message(record)
         metrics.TURNS.labels(status=turn.status).inc()
@@ -463,6 +464,7 @@ class ChatEngine:
                 "first_token_ms": record.first_token_ms,
                 "prompt_version": record.prompt_version,
                 "text": record.content,
+                "sources": record.sources,
                 "refusal": turn.refusal,
                 "context": {
                     "action": "none" if fitted is None else fitted.action,
@@ -507,7 +509,7 @@ def collect(events: Iterator[ChatEvent]) -> Reply:
         message_id=start.get("message_id", ""),
         text=done.get("text", "".join(parts)),
         status=done.get("status", failed),
-        sources=sources,
+        sources=done.get("sources", sources),
         usage=done.get("usage", {"input_tokens": 0, "output_tokens": 0}),
         cost_usd=done.get("cost_usd", 0.0),
         latency_ms=done.get("latency_ms", 0.0),
