@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,7 +144,10 @@ class ChatEngine:
         self.prompt: Prompt = load_prompt(
             PROMPT_NAME, prompt_version or chat.prompt_version or None
         )
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        """One lock per thread id with a turn under way (a lock no turn holds goes away)."""
         self._guard = threading.Lock()
 
     @property
@@ -185,7 +189,10 @@ class ChatEngine:
 
     def _lock(self, thread_id: str) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(thread_id, threading.Lock())
+            lock = self._locks.get(thread_id)
+            if lock is None:
+                lock = self._locks[thread_id] = threading.Lock()
+            return lock
 
     # --- turns -------------------------------------------------------------------------
 
