@@ -30,6 +30,8 @@ from ..config import Settings, get_settings
 from ..llm.types import Provider
 from ..observability import get_logger
 from ..operations import track
+from . import metrics
+from .ab import compare, prompt_versions
 from .engine import (
     ChatEngine,
     ChatEvent,
@@ -42,7 +44,7 @@ from .offline import offline_model as chat_model
 from .samples import SAMPLES
 from .settings import ChatSettings, get_chat_settings
 from .signals import track_turn
-from .store import ChatStore, StoreError, open_store
+from .store import ChatStore, StoreError, Winner, open_store
 from .wiring import build_retriever
 
 logger = get_logger(__name__)
@@ -136,6 +138,23 @@ class SampleOut(BaseModel):
 
     message: str
     expect: Literal["answer", "refusal"]
+
+
+class ABIn(BaseModel):
+    """A message to answer with both prompt versions of `CHAT_AB_PROMPTS`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thread_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    content: str = Field(max_length=100_000)
+
+
+class VoteIn(BaseModel):
+    """Which of the two replies was better."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    winner: Winner
 
 
 _build_lock = threading.Lock()
@@ -265,6 +284,34 @@ async def regenerate(message_id: Id, engine: EngineDep, request: Request) -> Str
     return _stream(request, events, cancel, _asked(engine, message_id))
 
 
+@router.post("/ab")
+async def ab_turn(body: ABIn, engine: EngineDep, request: Request) -> Any:
+    """Answer a message with both prompt versions; show the replies unlabelled, a and b."""
+    versions = prompt_versions(engine.chat.ab_prompts)
+    if versions is None:
+        raise HTTPException(
+            409, "A/B is off: set CHAT_AB_PROMPTS=chat_system@v1,chat_system@v2 (two versions)"
+        )
+    first, second = (engine.variant(version) for version in versions)
+    user = _user(request)
+    comparison = await _checked_call(
+        lambda: compare(first, second, body.thread_id, body.content, user=user)
+    )
+    return comparison.to_dict()
+
+
+@router.post("/ab/{vote_id}/vote")
+def ab_vote(vote_id: Id, body: VoteIn, engine: EngineDep) -> Any:
+    """Record which reply of a comparison was better (once)."""
+    recorded = engine.store.vote_ab(vote_id, body.winner)
+    if recorded is None:
+        raise HTTPException(404, f"No comparison {vote_id!r}")
+    if not recorded:
+        raise HTTPException(409, f"Comparison {vote_id!r} already has a vote")
+    metrics.AB_VOTES.labels(winner=body.winner).inc()
+    return {"vote_id": vote_id, "winner": body.winner}
+
+
 @router.get("/samples", response_model=list[SampleOut])
 def samples() -> Any:
     """List the web page's sample first messages."""
@@ -273,8 +320,14 @@ def samples() -> Any:
 
 async def _checked(start: Callable[[], Iterator[ChatEvent]]) -> Iterator[ChatEvent]:
     """Check a turn before its stream starts; map its refusals to HTTP errors."""
+    events: Iterator[ChatEvent] = await _checked_call(start)
+    return events
+
+
+async def _checked_call(call: Callable[[], Any]) -> Any:
+    """Run `call` in a worker thread; map a turn's refusals to HTTP errors."""
     try:
-        return await run_in_threadpool(start)
+        return await run_in_threadpool(call)
     except ChatInputError as exc:
         raise HTTPException(422, str(exc)) from None
     except (ThreadNotFoundError, MessageNotFoundError) as exc:

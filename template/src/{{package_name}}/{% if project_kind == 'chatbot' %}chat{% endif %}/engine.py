@@ -150,6 +150,23 @@ class ChatEngine:
         """One lock per thread id with a turn under way (a lock no turn holds goes away)."""
         self._guard = threading.Lock()
 
+    def variant(self, prompt_version: str) -> ChatEngine:
+        """Return an engine like this one with another prompt version (for A/B).
+
+        It shares the model client, the store, the retriever and the per-thread locks, so
+        its turns and this engine's are serialised on a thread as one engine's are.
+        """
+        other = ChatEngine(
+            self.settings,
+            self.chat,
+            llm=self.llm,
+            store=self.store,
+            retriever=self.retriever,
+            prompt_version=prompt_version,
+        )
+        other._locks, other._guard = self._locks, self._guard
+        return other
+
     @property
     def prompt_ref(self) -> str:
         """The prompt in use, as `name@version`."""

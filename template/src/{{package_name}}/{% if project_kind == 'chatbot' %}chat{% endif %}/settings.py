@@ -37,6 +37,12 @@ class ChatSettings(BaseSettings):
         pattern=r"^(v?[0-9]+)?$",
         description="Version of the chat_system prompt (v1, v2, ...); empty: the latest.",
     )
+    ab_prompts: str = Field(
+        default="",
+        pattern=r"^(chat_system@v\d+,chat_system@v\d+)?$",
+        description="Two prompt versions to compare side by side (`POST /ab`), e.g. "
+        "chat_system@v1,chat_system@v2; empty: A/B is off.",
+    )
     docs_dir: Path = Field(
         default=Path("data/corpus"), description="The documents replies are grounded in."
     )

@@ -82,6 +82,20 @@ quota_usage = Table(
     Column("count", Integer, nullable=False),
 )
 
+ab_votes = Table(
+    "ab_votes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("thread_id", String(40), nullable=False),
+    Column("message_a", String(40), nullable=False),
+    Column("message_b", String(40), nullable=False),
+    Column("prompt_a", String(80), nullable=False),
+    Column("prompt_b", String(80), nullable=False),
+    Column("winner", String(8), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Winner = Literal["a", "b", "tie"]
+
 
 class StoreError(ValueError):
     """A request the store cannot honour (a leaf of another thread, say)."""
@@ -342,6 +356,47 @@ class ChatStore:
                 return False, int(count)
             conn.execute(update(quota_usage).where(*where).values(count=quota_usage.c.count + 1))
             return True, int(count) + 1
+
+    # --- A/B ---------------------------------------------------------------------------
+
+    def add_ab(
+        self, thread_id: str, message_a: str, message_b: str, prompt_a: str, prompt_b: str
+    ) -> str:
+        """Record two replies shown side by side (as "a" and "b"); return the vote's id."""
+        vote_id = new_id()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(ab_votes).values(
+                    id=vote_id,
+                    thread_id=thread_id,
+                    message_a=message_a,
+                    message_b=message_b,
+                    prompt_a=prompt_a,
+                    prompt_b=prompt_b,
+                    winner=None,
+                    at=now(),
+                )
+            )
+        return vote_id
+
+    def vote_ab(self, vote_id: str, winner: Winner) -> bool | None:
+        """Record the winner of a comparison: True, False if it already had one, None if unknown."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(ab_votes.c.winner).where(ab_votes.c.id == vote_id)).first()
+            if row is None:
+                return None
+            if row[0] is not None:
+                return False
+            conn.execute(
+                update(ab_votes).where(ab_votes.c.id == vote_id).values(winner=winner, at=now())
+            )
+        return True
+
+    def ab_results(self) -> list[dict[str, Any]]:
+        """Return every decided comparison: the prompts shown as a and b, and the winner."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ab_votes).where(ab_votes.c.winner.is_not(None)))
+            return [dict(row._mapping) for row in rows]
 
     # --- export ------------------------------------------------------------------------
 
