@@ -5,7 +5,9 @@
  * reader over the server-sent events of POST threads/{id}/messages); Stop aborts it
  * (AbortController), and the server stores what was said as `stopped`. Under each reply: its
  * status, tokens, cost and first-token latency, its sources when grounded, a Regenerate
- * button, a `< 1/2 >` switcher between sibling replies, and the shared feedback thumbs.
+ * button, a `< 1/2 >` switcher between sibling replies, and the shared feedback thumbs. With
+ * A/B ticked, a message is answered by both prompt versions of CHAT_AB_PROMPTS (POST ab),
+ * shown unlabelled side by side with a vote.
  *
  * Served at /static/kind/panel.js; the shell (static/app.js) calls `mount(root, api)`.
  * Messages and documents are untrusted text: inserted with textContent, never as markup.
@@ -119,7 +121,10 @@ export function mount(root, api) {
   const send = api.el("button", { text: "Send", attrs: { type: "submit" } });
   const stop = api.el("button", { className: "stop", text: "Stop", attrs: { type: "button" } });
   stop.hidden = true;
-  form.append(input, send, stop);
+  const abLabel = api.el("label", { className: "ab-toggle", text: " A/B" });
+  const abBox = /** @type {HTMLInputElement} */ (api.el("input", { attrs: { type: "checkbox" } }));
+  abLabel.prepend(abBox);
+  form.append(input, send, stop, abLabel);
   main.append(samples, log, form);
   root.append(side, main);
 
@@ -344,13 +349,46 @@ export function mount(root, api) {
     }
   }
 
+  /**
+   * Answer `text` with both prompt versions (POST ab); show the two replies unlabelled, a
+   * and b, with a vote.
+   * @param {string} text
+   */
+  async function compareReplies(text) {
+    const body = state.threadId ? { content: text, thread_id: state.threadId } : { content: text };
+    send.toggleAttribute("disabled", true);
+    const result = await api.post("ab", body);
+    send.toggleAttribute("disabled", false);
+    if (!result.ok) return;
+    await openThread(result.data.thread_id);
+    const pair = api.el("section", { className: "ab-pair" });
+    for (const reply of result.data.replies) {
+      const box = api.el("article", { className: "message assistant ab-reply" });
+      box.append(api.el("strong", { text: reply.slot.toUpperCase() }));
+      box.append(api.el("p", { className: "content", text: reply.text }));
+      pair.append(box);
+    }
+    const votes = api.el("div", { className: "ab-votes" });
+    for (const [winner, label] of [["a", "A is better"], ["b", "B is better"], ["tie", "Tie"]]) {
+      const button = api.el("button", { text: label });
+      button.addEventListener("click", async () => {
+        const voted = await api.post(`ab/${result.data.vote_id}/vote`, { winner });
+        if (voted.ok) votes.replaceChildren(api.el("span", { text: "Thanks, vote recorded." }));
+      });
+      votes.append(button);
+    }
+    pair.append(votes);
+    log.append(pair);
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const field = /** @type {HTMLTextAreaElement} */ (input);
     const text = field.value.trim();
     if (!text) return;
     field.value = "";
-    submit(text, undefined);
+    if (abBox.checked) compareReplies(text);
+    else submit(text, undefined);
   });
   stop.addEventListener("click", () => state.controller?.abort());
   newButton.addEventListener("click", () => {
