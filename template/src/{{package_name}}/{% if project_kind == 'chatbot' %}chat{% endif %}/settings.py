@@ -26,7 +26,9 @@ class ChatSettings(BaseSettings):
     )
     context_policy: ContextPolicy = "summarise"
     summary_model: str = Field(
-        default="", description="With a real provider, the model that summarises; empty: none."
+        default="",
+        description="Reserved: a model to summarise dropped turns with. Not used yet; the "
+        "summary is extractive whatever it says.",
     )
     max_message_chars: int = Field(default=4000, ge=1, le=100_000)
     max_output_tokens: int = Field(default=400, ge=16, le=8000)
