@@ -34,7 +34,7 @@ _TEXT = Field(min_length=1, max_length=4000)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class FormatRule(_Strict):

@@ -39,7 +39,3 @@ def build_engine(spec: EngineSpec) -> EngineLike:
         prompt_version=spec.prompt.version,
     )
 
-
-def prompt_variables(message: str) -> dict[str, Any]:
-    """Return the variables `chat_system` renders a thread's first message with."""
-    return {"message": message, "history": [], "sources": []}

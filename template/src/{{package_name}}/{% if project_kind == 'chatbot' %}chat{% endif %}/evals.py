@@ -108,11 +108,14 @@ def eval_prompts() -> list[str]:
 
 
 def golden_prompt_inputs(cases_path: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """Return how each conversation's first turn renders `chat_system` (see `eval_engine`)."""
-    from .eval_engine import prompt_variables
-
+    """Return how each conversation's first turn renders `chat_system`."""
     cases = load_cases(cases_path)
     return {PROMPT_NAME: {case.id: prompt_variables(case.turns[0].user) for case in cases}}
+
+
+def prompt_variables(message: str) -> dict[str, Any]:
+    """Return the variables `chat_system` renders a thread's first message with."""
+    return {"message": message, "history": [], "sources": []}
 
 
 def run_evals(
