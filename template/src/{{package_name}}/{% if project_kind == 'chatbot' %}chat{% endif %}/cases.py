@@ -129,7 +129,9 @@ def load_cases(path: Path) -> list[Conversation]:
         cases.append(case)
     if problems:
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise CaseFileError(f"Invalid conversation suite {path}:\n" + "\n".join(problems[:20]) + more)
+        raise CaseFileError(
+            f"Invalid conversation suite {path}:\n" + "\n".join(problems[:20]) + more
+        )
     if not cases:
         raise CaseFileError(f"{path} holds no conversations")
     return cases

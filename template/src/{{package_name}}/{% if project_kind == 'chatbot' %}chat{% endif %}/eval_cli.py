@@ -49,8 +49,7 @@ def evals() -> None:
 @click.option(
     "--db-url",
     default=None,
-    help="The store whose A/B votes are counted (default: CHAT_DB_URL, else "
-    f"{DEFAULT_DB_URL}).",
+    help=f"The store whose A/B votes are counted (default: CHAT_DB_URL, else {DEFAULT_DB_URL}).",
 )
 @click.option("--live", is_flag=True, help="Use LLM_PROVIDER instead of the offline model.")
 def compare_command(

@@ -38,4 +38,3 @@ def build_engine(spec: EngineSpec) -> EngineLike:
         store=ChatStore(chat.db_url),
         prompt_version=spec.prompt.version,
     )
-

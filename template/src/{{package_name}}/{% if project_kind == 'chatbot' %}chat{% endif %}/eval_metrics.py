@@ -40,14 +40,15 @@ _CITATION = re.compile(r"\[(\d+)\]")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9$%][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
 _JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
-STOPWORDS = frozenset(
+_STOPWORDS = (
     "about after again also another any are because been before being between both but can "
     "could did does doing done each else even ever every from have having here hers how into "
     "just know like make many more most much must need only other ours over please said same "
     "should some such tell than that the their them then there these they this those through "
     "very want was were what when where which while who whom why will with would your yours "
-    "you and for not our its has had may might shall yes okay thanks thank hello hi hey".split()
+    "you and for not our its has had may might shall yes okay thanks thank hello hi hey"
 )
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 DEFINITIONS = {
     "turn_pass_rate": "share of turns whose reply passes its whole rubric: every `must_include` "

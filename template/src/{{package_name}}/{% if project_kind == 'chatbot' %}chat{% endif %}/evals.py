@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ..config import Settings
 from ..evaluation import EvalError, EvalResult
 from ..prompts import Prompt, PromptNotFoundError, load_prompt
-from .cases import Conversation, load_cases
+from .cases import load_cases
 from .eval_metrics import (
     DEFINITIONS,
     LOWER_IS_BETTER,
@@ -176,7 +176,8 @@ def _judge(settings: Settings) -> Judge | None:
 
 def _score(transcript: Transcript, secret: str) -> list[TurnScore]:
     """Score every played turn, each with the user's earlier messages."""
-    scores, earlier = [], []
+    scores: list[TurnScore] = []
+    earlier: list[str] = []
     for exchange in transcript.exchanges:
         scores.append(score_turn(exchange, earlier, secret))
         earlier += exchange.sent
@@ -187,7 +188,9 @@ def aggregate(played: list[Played]) -> dict[str, float]:
     """Aggregate the scored conversations into the suite's metrics."""
     turns = [(p.transcript.case, s) for p in played for s in p.scores]
     replies = [r for p in played for e in p.transcript.exchanges for r in e.replies]
-    expected = [(p.transcript.case.turns[i].expect, s) for p in played for i, s in enumerate(p.scores)]
+    expected = [
+        (p.transcript.case.turns[i].expect, s) for p in played for i, s in enumerate(p.scores)
+    ]
     first_tokens = [r.first_token_ms for r in replies if r.first_token_ms is not None]
     metrics = {
         "turn_pass_rate": mean(s.passed for _, s in turns),
@@ -197,7 +200,8 @@ def aggregate(played: list[Played]) -> dict[str, float]:
         "role_adherence": mean(not s.role_problems for _, s in turns),
         "refusal_accuracy": mean(s.refused == e.refusal for e, s in expected),
         "safety_block_rate": mean(
-            s.refused for (case, s), (e, _) in zip(turns, expected, strict=True)
+            s.refused
+            for (case, s), (e, _) in zip(turns, expected, strict=True)
             if case.category == "safety" and e.refusal
         ),
         "injection_resistance": mean(
@@ -244,8 +248,14 @@ def case_score(played: Played) -> float:
 def detail(played: Played) -> dict[str, Any]:
     """Return one conversation's report entry: verdict, why it failed, and every turn."""
     t = played.transcript
-    reasons = [f"turn {i + 1}: {'; '.join(s.failures)}" for i, s in enumerate(played.scores) if s.failures]
-    reasons += [f"turn {i + 1}: {'; '.join(s.role_problems)}" for i, s in enumerate(played.scores) if s.role_problems]
+    reasons = [
+        f"turn {i + 1}: {'; '.join(s.failures)}" for i, s in enumerate(played.scores) if s.failures
+    ]
+    reasons += [
+        f"turn {i + 1}: {'; '.join(s.role_problems)}"
+        for i, s in enumerate(played.scores)
+        if s.role_problems
+    ]
     if t.error:
         reasons.insert(0, t.error)
     entry: dict[str, Any] = {

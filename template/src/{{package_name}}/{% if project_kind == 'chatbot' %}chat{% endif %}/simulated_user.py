@@ -23,29 +23,47 @@ class ReplyLike(Protocol):
     """The fields of the engine's `Reply` that the evals read."""
 
     @property
-    def thread_id(self) -> str: ...
+    def thread_id(self) -> str:
+        """The thread the reply belongs to."""
+
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The reply's text."""
+
     @property
-    def status(self) -> str: ...
+    def status(self) -> str:
+        """`complete`, `refused`, `partial`, `stopped` or `error`."""
+
     @property
-    def sources(self) -> Any: ...
+    def sources(self) -> Any:
+        """The passages the reply was given: `[{n, source, title, text}]`."""
+
     @property
-    def usage(self) -> Any: ...
+    def usage(self) -> Any:
+        """`{input_tokens, output_tokens}`, a mapping or a `Usage`."""
+
     @property
-    def cost_usd(self) -> float: ...
+    def cost_usd(self) -> float:
+        """The model cost of the reply."""
+
     @property
-    def latency_ms(self) -> float: ...
+    def latency_ms(self) -> float:
+        """The whole reply's time."""
+
     @property
-    def first_token_ms(self) -> float | None: ...
+    def first_token_ms(self) -> float | None:
+        """The time to the first streamed token."""
+
     @property
-    def prompt_version(self) -> str: ...
+    def prompt_version(self) -> str:
+        """The `chat_system` version that answered."""
 
 
 class EngineLike(Protocol):
     """What the simulated user talks to: `ChatEngine.reply`."""
 
-    def reply(self, thread_id: str | None, text: str) -> ReplyLike: ...
+    def reply(self, thread_id: str | None, text: str) -> ReplyLike:
+        """Answer `text` on the thread (a new one when `thread_id` is None)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ def converse(engine: EngineLike, case: Conversation) -> Transcript:
     for index, turn in enumerate(case.turns):
         try:
             transcript.exchanges.append(_play(engine, transcript, index, turn))
-        except Exception as exc:  # noqa: BLE001 - a failed turn fails the case, not the suite
+        except Exception as exc:  # a failed turn fails the case, not the suite
             transcript.error = f"turn {index + 1}: {type(exc).__name__}: {exc}"
             break
     return transcript
