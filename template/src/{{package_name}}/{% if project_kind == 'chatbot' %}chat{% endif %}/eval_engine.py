@@ -1,10 +1,12 @@
 """The real chat engine, built for one eval run: a fresh store, no quota, the version under test.
 
 This is the only place the evals touch the engine's constructors (`engine.py`, `store.py`,
-`settings.py`, `api.offline_model`); everything else talks to `ChatEngine.reply`.
-The developer's CHAT_* settings apply (the context policy, grounding), except those an eval
-must fix: the store (a temporary SQLite file), the daily quota (off), the prompt version
-(the one under test) and, for `long` conversations, the context window.
+`settings.py`, `wiring.build_retriever`, `api.offline_model`); everything else talks to
+`ChatEngine.reply`. The developer's CHAT_* settings apply (the context policy, the documents
+and their index), except those an eval must fix: the store (a temporary SQLite file), the
+daily quota (off), the prompt version (the one under test) and, for `long` conversations,
+the context window. The documents' search is built once per process and shared by the
+engines (its index lives at CHAT_DOCS_URL, as the app's does).
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from ..llm.build import build_llm
 from .api import offline_model
 from .engine import ChatEngine
 from .evals import EngineSpec
+from .passages import Retriever
 from .settings import ChatSettings
 from .simulated_user import EngineLike
 from .store import ChatStore
+from .wiring import build_retriever
+
+_RETRIEVERS: dict[tuple[str, str], Retriever | None] = {}
 
 
 def build_engine(spec: EngineSpec) -> EngineLike:
@@ -30,11 +36,14 @@ def build_engine(spec: EngineSpec) -> EngineLike:
     if spec.context_tokens is not None:
         updates["context_tokens"] = spec.context_tokens
     chat = ChatSettings.model_validate({**ChatSettings().model_dump(), **updates})
-    llm = build_llm(spec.settings, offline=offline_model())
+    key = (str(chat.docs_dir), chat.docs_url)
+    if key not in _RETRIEVERS:
+        _RETRIEVERS[key] = build_retriever(chat)
     return ChatEngine(
         spec.settings,
         chat,
-        llm=llm,
+        llm=build_llm(spec.settings, offline=offline_model()),
         store=ChatStore(chat.db_url),
+        retriever=_RETRIEVERS[key],
         prompt_version=spec.prompt.version,
     )

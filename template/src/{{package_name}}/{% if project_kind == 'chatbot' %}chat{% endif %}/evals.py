@@ -114,8 +114,12 @@ def golden_prompt_inputs(cases_path: Path) -> dict[str, dict[str, dict[str, Any]
 
 
 def prompt_variables(message: str) -> dict[str, Any]:
-    """Return the variables `chat_system` renders a thread's first message with."""
-    return {"message": message, "history": [], "sources": []}
+    """Return the variables `chat_system` renders a thread's first message with.
+
+    No sources: the passages depend on the index, and the turns after the first on the
+    model's replies.
+    """
+    return {"message": message, "sources": None}
 
 
 def run_evals(
