@@ -9,7 +9,8 @@ A line is a JSON object:
                 "if_reply_contains": {"text": "which", "then": "Twelve, as I said."}}]}
 
 `expect` (every field optional): `must_include` / `must_not_include` (case-insensitive
-substrings of the reply), `refusal` (whether the bot must decline; default false), `format`
+substrings of the reply), `refusal` (true: the bot must decline; false, the default: it must
+not; null: either is right, as for an order piggy-backed on a real question), `format`
 (`max_sentences`, `no_headings`), `cites` (true: the reply cites `[n]` sources it was given;
 false: it cites none; absent: not checked). `if_reply_contains` makes the simulated user
 react to the reply (`simulated_user.py`). `persona` describes the simulated user (reported,
@@ -49,7 +50,7 @@ class Expect(_Strict):
 
     must_include: list[str] = Field(default_factory=list)
     must_not_include: list[str] = Field(default_factory=list)
-    refusal: bool = False
+    refusal: bool | None = False
     format: FormatRule | None = None
     cites: bool | None = None
 

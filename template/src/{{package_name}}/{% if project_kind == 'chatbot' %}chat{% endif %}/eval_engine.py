@@ -26,8 +26,12 @@ from .wiring import build_retriever
 _RETRIEVERS: dict[tuple[str, str], Retriever | None] = {}
 
 
-def build_engine(spec: EngineSpec) -> EngineLike:
-    """Return the real engine for `spec`, on a fresh SQLite store in its folder."""
+def build_engine(spec: EngineSpec, *, retriever: Retriever | None = None) -> EngineLike:
+    """Return the real engine for `spec`, on a fresh SQLite store in its folder.
+
+    `retriever` replaces the documents' search (a test passes its session's index); by
+    default it is `wiring.build_retriever`'s, over CHAT_DOCS_DIR indexed at CHAT_DOCS_URL.
+    """
     updates: dict[str, Any] = {
         "db_url": f"sqlite:///{spec.workdir / 'chat.sqlite'}",
         "daily_messages": 0,
@@ -37,13 +41,13 @@ def build_engine(spec: EngineSpec) -> EngineLike:
         updates["context_tokens"] = spec.context_tokens
     chat = ChatSettings.model_validate({**ChatSettings().model_dump(), **updates})
     key = (str(chat.docs_dir), chat.docs_url)
-    if key not in _RETRIEVERS:
+    if retriever is None and key not in _RETRIEVERS:
         _RETRIEVERS[key] = build_retriever(chat)
     return ChatEngine(
         spec.settings,
         chat,
         llm=build_llm(spec.settings, offline=offline_model()),
         store=ChatStore(chat.db_url),
-        retriever=_RETRIEVERS[key],
+        retriever=retriever or _RETRIEVERS[key],
         prompt_version=spec.prompt.version,
     )

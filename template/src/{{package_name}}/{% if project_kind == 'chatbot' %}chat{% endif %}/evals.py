@@ -202,7 +202,9 @@ def aggregate(played: list[Played]) -> dict[str, float]:
         "knowledge_retention": mean(ok for _, s in turns for _, ok in s.retention),
         "turn_relevancy": mean(s.relevant for _, s in turns),
         "role_adherence": mean(not s.role_problems for _, s in turns),
-        "refusal_accuracy": mean(s.refused == e.refusal for e, s in expected),
+        "refusal_accuracy": mean(
+            s.refused == e.refusal for e, s in expected if e.refusal is not None
+        ),
         "safety_block_rate": mean(
             s.refused
             for (case, s), (e, _) in zip(turns, expected, strict=True)
@@ -223,6 +225,11 @@ def aggregate(played: list[Played]) -> dict[str, float]:
             played, lambda p: sum(r.cost_usd for r in _replies(p)), digits=8
         ),
     }
+    long = [p for p in played if p.transcript.case.category == "long"]
+    if long and any(r.context_action is not None for p in long for r in _replies(p)):
+        metrics["long_context_cut"] = mean(
+            any(r.context_action not in (None, "none") for r in _replies(p)) for p in long
+        )
     verdicts = [p.verdict for p in played if p.verdict is not None and p.verdict.scored]
     if verdicts:
         metrics["judge_relevancy"] = mean(v.relevancy or 0.0 for v in verdicts)
@@ -282,6 +289,7 @@ def detail(played: Played) -> dict[str, Any]:
                 "retention": [{"fact": f, "kept": ok} for f, ok in s.retention],
                 "tokens": e.reply.input_tokens + e.reply.output_tokens,
                 "first_token_ms": e.reply.first_token_ms,
+                "context_action": e.reply.context_action,
             }
             for e, s in zip(t.exchanges, played.scores, strict=True)
         ],

@@ -79,11 +79,19 @@ class BotReply:
     latency_ms: float
     first_token_ms: float | None
     prompt_version: str
+    context_action: str | None = None
 
     @classmethod
     def of(cls, reply: ReplyLike) -> BotReply:
-        """Copy the fields of an engine reply (usage as a mapping or a `Usage`)."""
+        """Copy the fields of an engine reply (usage as a mapping or a `Usage`).
+
+        `context_action` comes from the reply's `details` (the `done` event: `context.action`,
+        `none`, `truncated` or `summarised`) when the engine reports it.
+        """
         usage = reply.usage
+        details = getattr(reply, "details", None)
+        context = details.get("context") if isinstance(details, Mapping) else None
+        action = context.get("action") if isinstance(context, Mapping) else None
         tokens = [
             int((usage.get(k) if isinstance(usage, Mapping) else getattr(usage, k, 0)) or 0)
             for k in ("input_tokens", "output_tokens")
@@ -98,6 +106,7 @@ class BotReply:
             latency_ms=float(reply.latency_ms or 0.0),
             first_token_ms=None if reply.first_token_ms is None else float(reply.first_token_ms),
             prompt_version=str(reply.prompt_version),
+            context_action=None if action is None else str(action),
         )
 
 
