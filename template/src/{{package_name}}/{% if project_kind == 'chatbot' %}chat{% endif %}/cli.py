@@ -1,4 +1,5 @@
-"""The chatbot's commands: `chat`, `threads list|show|export|delete` (and `ingest`, grounded).
+"""The chatbot's commands: `chat`, `threads list|show|export|delete`, `evals compare` (and
+`ingest`, grounded).
 
 Exit codes: 0 the turn ended (a refusal is an answer); 1 it failed (the provider, the store;
 the message says why, in one line), 2 a usage error (an empty or over-long message, an unknown
@@ -18,13 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import get_settings
 from ..llm import build_llm
-from .eval_cli import register_eval_commands
 from .engine import (
     ChatEngine,
     ChatInputError,
     ThreadNotFoundError,
     collect,
 )
+from .eval_cli import register_eval_commands
 from .offline import offline_model
 from .settings import get_chat_settings
 from .store import open_store
