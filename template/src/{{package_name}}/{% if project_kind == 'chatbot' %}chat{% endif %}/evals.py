@@ -34,6 +34,7 @@ from .eval_metrics import (
     system_text,
 )
 from .judge import Judge, Verdict
+from .offline import MODEL as OFFLINE_MODEL
 from .simulated_user import EngineLike, Transcript, converse
 
 __all__ = ["eval_prompts", "golden_prompt_inputs", "load_cases", "run_evals"]
@@ -165,6 +166,7 @@ def run_evals(
         higher_is_better={name: name not in LOWER_IS_BETTER for name in metrics},
         details=[detail(p) for p in played],
         prompt=f"{chosen.name}@{chosen.version}",
+        model=OFFLINE_MODEL if settings.llm_provider == "offline" else "",
         definitions=dict(DEFINITIONS),
     )
 
