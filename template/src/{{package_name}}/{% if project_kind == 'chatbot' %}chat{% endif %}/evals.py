@@ -33,7 +33,7 @@ from .eval_metrics import (
     score_turn,
     system_text,
 )
-from .judge import Judge, Verdict
+from .judge import JUDGE_PROMPT, Judge, Verdict
 from .offline import MODEL as OFFLINE_MODEL
 from .simulated_user import EngineLike, Transcript, converse
 
@@ -109,9 +109,19 @@ def eval_prompts() -> list[str]:
 
 
 def golden_prompt_inputs(cases_path: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """Return how each conversation's first turn renders `chat_system`."""
+    """Return how each conversation renders `chat_system` (its first turn) and `chat_judge`.
+
+    The judge grades a played conversation; its snapshot renders each case's user turns with
+    a placeholder reply, so that a change to the judge's wording shows in review too.
+    """
     cases = load_cases(cases_path)
-    return {PROMPT_NAME: {case.id: prompt_variables(case.turns[0].user) for case in cases}}
+    return {
+        PROMPT_NAME: {case.id: prompt_variables(case.turns[0].user) for case in cases},
+        JUDGE_PROMPT: {
+            case.id: {"turns": [{"user": t.user, "assistant": "(reply)"} for t in case.turns]}
+            for case in cases
+        },
+    }
 
 
 def prompt_variables(message: str) -> dict[str, Any]:
