@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -165,7 +166,9 @@ def get_engine(request: Request) -> ChatEngine:
     return engine
 
 
-def build_engine(settings: Settings, chat: ChatSettings, *, store: ChatStore, llm: Any) -> ChatEngine:
+def build_engine(
+    settings: Settings, chat: ChatSettings, *, store: ChatStore, llm: Any
+) -> ChatEngine:
     """Return a chat engine over `store` and `llm`, grounded when the project is."""
     return ChatEngine(settings, chat, llm=llm, store=store, retriever=build_retriever(chat))
 
@@ -221,9 +224,7 @@ def delete_thread(thread_id: Id, engine: EngineDep) -> Response:
 
 
 @router.get("/threads/{thread_id}/export", response_model=None)
-def export_thread(
-    thread_id: Id, engine: EngineDep, format: Literal["json", "md"] = "json"
-) -> Any:
+def export_thread(thread_id: Id, engine: EngineDep, format: Literal["json", "md"] = "json") -> Any:
     """Export a thread: JSON (the whole tree) or Markdown (the active branch)."""
     if format == "md":
         text = engine.store.export_markdown(thread_id)
@@ -251,7 +252,7 @@ async def post_message(
             user=_user(request),
         )
     )
-    return _stream(request, events, cancel, body.content)
+    return _stream(request, events, cancel, engine.stored_text(body.content.strip()))
 
 
 @router.post("/messages/{message_id}/regenerate", response_class=StreamingResponse)
@@ -261,7 +262,7 @@ async def regenerate(message_id: Id, engine: EngineDep, request: Request) -> Str
     events = await _checked(
         lambda: engine.regenerate(message_id, cancel=cancel, user=_user(request))
     )
-    return _stream(request, events, cancel, "")
+    return _stream(request, events, cancel, _asked(engine, message_id))
 
 
 @router.get("/samples", response_model=list[SampleOut])
@@ -281,6 +282,14 @@ async def _checked(start: Callable[[], Iterator[ChatEvent]]) -> Iterator[ChatEve
     except QuotaExceededError as exc:
         reset = exc.reset_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
         raise HTTPException(429, str(exc), headers={"X-Quota-Reset": reset}) from None
+
+
+def _asked(engine: ChatEngine, message_id: str) -> str:
+    """Return the (stored) user message a regenerated reply answers."""
+    message = engine.store.get_message(message_id)
+    if message is not None and message.role == "assistant" and message.parent_id:
+        message = engine.store.get_message(message.parent_id)
+    return message.content if message is not None else ""
 
 
 def _user(request: Request) -> str:
@@ -306,7 +315,7 @@ def _stream(
                 start = event.data
             elif event.kind == "done":
                 done = event.data
-                track(request, lambda: track_turn(message, start, done))
+                track(request, partial(track_turn, message, start, done))
             yield sse(event)
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
@@ -316,7 +325,7 @@ async def relay(
     events: Iterator[ChatEvent],
     disconnected: Callable[[], Any],
     cancel: threading.Event,
-) -> AsyncIterator[ChatEvent]:
+) -> AsyncGenerator[ChatEvent]:
     """Yield a turn's events from a worker thread; a client gone sets `cancel`.
 
     However the stream ends (to its end, the client gone, the server stopping), the turn is

@@ -21,6 +21,7 @@ from ..config import get_settings
 from ..llm import build_llm
 from .engine import (
     ChatEngine,
+    ChatEvent,
     ChatInputError,
     ThreadNotFoundError,
     collect,
@@ -82,11 +83,11 @@ def chat_command(message: str, thread_id: str | None, as_json: bool) -> None:
         raise click.ClickException(f"The reply failed ({reply.status}): {reply.error}")
 
 
-def _echoed(events: Iterator[object]) -> Iterator[object]:
+def _echoed(events: Iterator[ChatEvent]) -> Iterator[ChatEvent]:
     """Print each token as it streams, and pass every event on."""
     for event in events:
-        if getattr(event, "kind", "") == "token":
-            sys.stdout.write(event.data["text"])  # type: ignore[attr-defined]
+        if event.kind == "token":
+            sys.stdout.write(event.data["text"])
             sys.stdout.flush()
         yield event
 
@@ -123,9 +124,7 @@ def show_command(thread_id: str) -> None:
 
 @threads_group.command("export")
 @click.argument("thread_id")
-@click.option(
-    "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
 def export_command(thread_id: str, fmt: str, out: Path | None) -> None:
     """Export a thread: Markdown (the active branch) or JSON (the whole tree)."""

@@ -46,9 +46,12 @@ def fact_sentences(text: str) -> list[str]:
 
 
 def summarise(dropped: Sequence[Message]) -> str:
-    """Return the extractive summary of dropped turns: the user's fact sentences, in order."""
+    """Return the extractive summary of dropped turns: the user's fact sentences, in order.
+
+    A sentence said again is kept once, where it was first said.
+    """
     facts = [s for m in dropped if m.role == "user" for s in fact_sentences(m.content)]
-    return " ".join(facts)
+    return " ".join(dict.fromkeys(facts))
 
 
 def fit(

@@ -139,7 +139,9 @@ class ChatEngine:
         self.llm = llm
         self.store = store
         self.retriever = retriever
-        self.prompt: Prompt = load_prompt(PROMPT_NAME, prompt_version or chat.prompt_version or None)
+        self.prompt: Prompt = load_prompt(
+            PROMPT_NAME, prompt_version or chat.prompt_version or None
+        )
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -157,7 +159,9 @@ class ChatEngine:
             raise ChatInputError("The message is empty")
         limit = self.chat.max_message_chars
         if len(stripped) > limit:
-            raise ChatInputError(f"The message has {len(stripped)} characters; the limit is {limit}")
+            raise ChatInputError(
+                f"The message has {len(stripped)} characters; the limit is {limit}"
+            )
         return stripped
 
     def take_quota(self, user: str) -> None:
@@ -218,7 +222,7 @@ class ChatEngine:
                 )
         if user is not None:
             self.take_quota(user)
-        thread = self._thread(thread_id, self._stored(stripped))
+        thread = self._thread(thread_id, self.stored_text(stripped))
         return self._user_turn(thread.id, stripped, parent_id, cancel)
 
     def regenerate(
@@ -266,12 +270,14 @@ class ChatEngine:
                 thread_id=thread_id,
                 parent_id=parent,
                 role="user",
-                content=self._stored(text),
+                content=self.stored_text(text),
                 status="complete",
                 created_at=now(),
             )
             self.store.add_message(user)
-            yield from self._respond(_Turn(thread_id, user, new_id(), started), text, history, cancel)
+            yield from self._respond(
+                _Turn(thread_id, user, new_id(), started), text, history, cancel
+            )
 
     def _again(self, user: MessageRecord, cancel: threading.Event | None) -> Iterator[ChatEvent]:
         with self._lock(user.thread_id):
@@ -318,7 +324,7 @@ class ChatEngine:
         if flagged is None and self.retriever is not None:
             try:
                 passages = self.retriever.search(text, self.chat.top_k)
-            except Exception as exc:  # noqa: BLE001 - any failure of the index fails the turn
+            except Exception as exc:
                 logger.error("retrieval failed during a chat turn: %s", exc)
                 turn.status, turn.error = "error", f"The documents' index failed: {exc}"
                 self._store_reply(turn)
@@ -357,9 +363,7 @@ class ChatEngine:
         )
         system = [m for m in rendered if m.role == "system"]
         current = [m for m in rendered if m.role == "user"]
-        earlier = [
-            Message(m.role, m.content) for m in history if m.content and m.status != "error"
-        ]
+        earlier = [Message(m.role, m.content) for m in history if m.content and m.status != "error"]
         turn.fitted = fit(
             system,
             earlier,
@@ -402,7 +406,7 @@ class ChatEngine:
         tokens, _ = self.llm.estimate(messages, max_tokens=0)
         return tokens
 
-    def _stored(self, text: str) -> str:
+    def stored_text(self, text: str) -> str:
         """Return what is stored and logged of `text` (redacted when CHAT_REDACT_PII is on)."""
         return redact(text) if self.chat.redact_pii else text
 
@@ -424,7 +428,7 @@ class ChatEngine:
             thread_id=turn.thread_id,
             parent_id=turn.user.id,
             role="assistant",
-            content=self._stored(text),
+            content=self.stored_text(text),
             status=turn.status,
             created_at=now(),
             prompt_version=self.prompt_ref,

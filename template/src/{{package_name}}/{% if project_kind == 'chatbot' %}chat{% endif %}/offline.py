@@ -47,9 +47,7 @@ _INJECTION = re.compile(
 )
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", re.I)
 _THANKS = re.compile(r"^\s*(thanks|thank you|cheers)\b", re.I)
-_NAME = re.compile(
-    r"\b(?:my name is|i am|i'm|this is|call me)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-)
+_NAME = re.compile(r"\b(?i:my name is|i am|i'm|this is|call me)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
 _PLAN = re.compile(r"\b(starter|team|business|enterprise|free|pro)\s+plan\b", re.I)
 _SEATS = re.compile(r"\b(\d{1,6})\s+(?:seats|users|licen[cs]es|people)\b", re.I)
 _COMPANY = re.compile(r"\b(?:company is|work (?:at|for)|from)\s+([A-Z][\w&-]+(?:\s+[A-Z][\w&-]+)?)")
@@ -135,7 +133,11 @@ def _recall(question: str, known: Facts) -> str:
         return f"Your name is {known.name}." if known.name else "You haven't told me your name yet."
     if _ASK_PLAN.search(question) and known.plan:
         return f"You're on the {known.plan} plan."
-    if _ASK_SEATS.search(question) and known.seats and re.search(r"\b(we|i|our|my)\b", question, re.I):
+    if (
+        _ASK_SEATS.search(question)
+        and known.seats
+        and re.search(r"\b(we|i|our|my)\b", question, re.I)
+    ):
         return f"You have {known.seats} seats."
     if _ASK_COMPANY.search(question) and known.company:
         return f"You work at {known.company}."

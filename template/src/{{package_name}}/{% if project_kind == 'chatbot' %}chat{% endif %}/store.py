@@ -351,7 +351,9 @@ class ChatStore:
             note = "" if message.status == "complete" else f" ({message.status})"
             lines += [f"**{who}**{note}:", "", message.content, ""]
             for source in message.sources:
-                lines.append(f"- [{source.get('n')}] {source.get('title')} ({source.get('source')})")
+                lines.append(
+                    f"- [{source.get('n')}] {source.get('title')} ({source.get('source')})"
+                )
             if message.sources:
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
