@@ -1,5 +1,6 @@
-"""The chatbot's commands: `chat`, `threads list|show|export|delete`, `evals compare` (and
-`ingest`, grounded).
+"""The chatbot's commands: `chat`, `threads`, `evals compare` (and `ingest`, grounded).
+
+`threads` lists, shows, exports and deletes threads; `evals compare` is in `eval_cli.py`.
 
 Exit codes: 0 the turn ended (a refusal is an answer); 1 it failed (the provider, the store;
 the message says why, in one line), 2 a usage error (an empty or over-long message, an unknown
