@@ -33,7 +33,8 @@ from .eval_metrics import (
     score_turn,
     system_text,
 )
-from .judge import JUDGE_PROMPT, Judge, Verdict
+from .eval_report import Played, detail
+from .judge import JUDGE_PROMPT, Judge
 from .offline import MODEL as OFFLINE_MODEL
 from .simulated_user import EngineLike, Transcript, converse
 
@@ -62,25 +63,6 @@ class EngineSpec:
 
 EngineFactory = Callable[[EngineSpec], EngineLike]
 """Builds the engine a conversation runs on (a test passes a double or a broken engine)."""
-
-
-@dataclass(frozen=True)
-class Played:
-    """One conversation as played and scored."""
-
-    transcript: Transcript
-    scores: list[TurnScore]
-    verdict: Verdict | None = None
-
-    @property
-    def complete(self) -> bool:
-        """Tell whether every turn was played and passed its rubric."""
-        case = self.transcript.case
-        return (
-            self.transcript.error is None
-            and len(self.scores) == len(case.turns)
-            and all(s.passed for s in self.scores)
-        )
 
 
 def chat_prompt(version: str | None = None) -> Prompt:
@@ -259,57 +241,3 @@ def _per_conversation(
 ) -> float:
     """Return the mean of `value` over conversations (0.0 for none)."""
     return round(sum(value(p) for p in played) / len(played), digits) if played else 0.0
-
-
-def case_score(played: Played) -> float:
-    """Return a conversation's score: the share of its turns that passed (0 for an error)."""
-    if not played.scores:
-        return 0.0
-    return round(sum(s.passed for s in played.scores) / len(played.transcript.case.turns), 4)
-
-
-def detail(played: Played) -> dict[str, Any]:
-    """Return one conversation's report entry: verdict, why it failed, and every turn."""
-    t = played.transcript
-    reasons = [
-        f"turn {i + 1}: {'; '.join(s.failures)}" for i, s in enumerate(played.scores) if s.failures
-    ]
-    reasons += [
-        f"turn {i + 1}: {'; '.join(s.role_problems)}"
-        for i, s in enumerate(played.scores)
-        if s.role_problems
-    ]
-    if t.error:
-        reasons.insert(0, t.error)
-    entry: dict[str, Any] = {
-        "id": t.case.id,
-        "category": t.case.category,
-        "passed": played.complete and not any(s.role_problems for s in played.scores),
-        "reason": " | ".join(reasons),
-        "score": case_score(played),
-        "persona": t.case.persona,
-        "context_tokens": t.case.context_tokens,
-        "turns": [
-            {
-                "sent": e.sent,
-                "branch": e.branch,
-                "reply": e.reply.text,
-                "status": e.reply.status,
-                "prompt_version": e.reply.prompt_version,
-                "failures": s.failures,
-                "role_problems": s.role_problems,
-                "retention": [{"fact": f, "kept": ok} for f, ok in s.retention],
-                "tokens": e.reply.input_tokens + e.reply.output_tokens,
-                "first_token_ms": e.reply.first_token_ms,
-                "context_action": e.reply.context_action,
-            }
-            for e, s in zip(t.exchanges, played.scores, strict=True)
-        ],
-    }
-    if played.verdict is not None:
-        entry["judge"] = {
-            "relevancy": played.verdict.relevancy,
-            "completeness": played.verdict.completeness,
-            "reason": played.verdict.reason,
-        }
-    return entry
