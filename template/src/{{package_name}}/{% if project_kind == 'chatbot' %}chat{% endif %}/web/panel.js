@@ -178,6 +178,21 @@ export function mount(root, api) {
     loadThreads();
   }
 
+  /**
+   * Open a thread once its reply is stored: after Stop, the server stores the reply when it
+   * notices the client went away, a moment later.
+   * @param {string} threadId
+   */
+  async function openStored(threadId) {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      await openThread(threadId);
+      const tree = state.tree;
+      const leaf = tree ? tree.messages.find((/** @type {any} */ m) => m.id === tree.active_leaf_id) : null;
+      if (!leaf || leaf.role === "assistant") return;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+
   function render() {
     log.replaceChildren();
     const tree = state.tree;
@@ -322,9 +337,11 @@ export function mount(root, api) {
       stop.hidden = true;
       send.toggleAttribute("disabled", false);
     }
-    if (threadId) await openThread(threadId);
+    if (threadId) await openStored(threadId);
     const last = log.lastElementChild;
-    if (requestId && last instanceof HTMLElement) api.feedback(last, requestId);
+    if (requestId && last instanceof HTMLElement && last.classList.contains("assistant")) {
+      api.feedback(last, requestId);
+    }
   }
 
   form.addEventListener("submit", (event) => {
