@@ -1,4 +1,6 @@
-"""The chatbot's commands: `chat`, `threads list|show|export|delete` (and `ingest`, grounded).
+"""The chatbot's commands: `chat`, `threads`, `evals compare` (and `ingest`, grounded).
+
+`threads` lists, shows, exports and deletes threads; `evals compare` is in `eval_cli.py`.
 
 Exit codes: 0 the turn ended (a refusal is an answer); 1 it failed (the provider, the store;
 the message says why, in one line), 2 a usage error (an empty or over-long message, an unknown
@@ -25,6 +27,7 @@ from .engine import (
     ThreadNotFoundError,
     collect,
 )
+from .eval_cli import register_eval_commands
 from .offline import offline_model
 from .settings import get_chat_settings
 from .store import open_store
@@ -168,5 +171,6 @@ def register(group: click.Group) -> None:
     """Add the chatbot's commands to the project's command line."""
     group.add_command(chat_command)
     group.add_command(threads_group)
+    register_eval_commands(group)  # evals compare A B
     if GROUNDED:
         group.add_command(ingest_command)
