@@ -30,6 +30,14 @@ KINDS: tuple[Kind, ...] = (
             "trajectory evals and monitoring."
         ),
     ),
+    Kind(
+        name="chatbot",
+        title="Chatbot",
+        summary=(
+            "A streaming customer assistant: threads that branch, grounding with citations, "
+            "guardrails, quotas, multi-turn evals and monitoring."
+        ),
+    ),
 )
 
 

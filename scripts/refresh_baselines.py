@@ -1,14 +1,16 @@
 """Regenerate each kind's committed eval baseline and the prompt snapshots from the template.
 
 Usage: .venv/bin/python scripts/refresh_baselines.py [KIND ...] [--project DIR]
-(from the repository root; every kind when none is named: rag-app ~30 s, agent ~30 s)
+(from the repository root; every kind when none is named: rag-app ~30 s, agent ~30 s,
+chatbot ~1 min: two projects)
 
 A generated project gates `make eval` on a committed baseline measured with the offline
 provider on its sample data: `template/_partials/<kind>/baseline.json.jinja`, which also sets
 `metrics` and `caption` for the README's results table. For each kind this renders the
 default project, installs it, runs `<project> eval --update-baseline` (the rag-app once per
 (RAG_CHUNKING, RAG_RETRIEVAL) pair, since its numbers depend on the setup a project is
-generated with; the agent once), and writes the partial. `--project DIR` measures a project
+generated with; the agent once; the chatbot once grounded and once without documents, in
+two projects since `chat_grounding` is a generation answer), and writes the partial. `--project DIR` measures a project
 already rendered and installed in DIR instead (one kind only). Run it after any change that
 moves eval numbers (the offline models, the golden set or task suite, the corpus, retrieval,
 the agent's tools); the slow template tests fail until the baseline is current.
@@ -35,7 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 PARTIALS = REPO / "template" / "_partials"
 SNAPSHOTS = REPO / "template" / "evals" / "prompt_snapshots"
-PROJECTS = {"rag-app": "my-rag", "agent": "my-agent"}
+PROJECTS = {"rag-app": "my-rag", "agent": "my-agent", "chatbot": "my-bot"}
 RAG_SETUPS = [f"{c}-{m}" for c in ("heading", "fixed") for m in ("hybrid", "bm25", "dense")]
 HEADER = """\
 {{#- The eval baseline of {scope}
@@ -46,6 +48,9 @@ RAG_SCOPE = """the sample corpus and golden set, measured with the offline provi
     for every chunking strategy and retrieval mode; a project gets the one it was generated with."""
 AGENT_SCOPE = """the agent's task suite on the seeded world, measured with the offline
     provider (the scripted model, AGENT_EVAL_TRIALS seeded trials per task)."""
+CHATBOT_SCOPE = """the chatbot's conversation suite, measured with the offline
+    provider (the offline chat model) with and without grounding; a project gets the one it was
+    generated with."""
 BODY = """\
 {
   "date": DATE,
@@ -67,12 +72,17 @@ BODY = """\
 """
 
 
-def render(kind: str, tmp: Path) -> Path:
-    """Render the default project of `kind` into `tmp` and install it; return its folder."""
+def render(kind: str, tmp: Path, **answers: str) -> Path:
+    """Render the default project of `kind` (with `answers`) into `tmp`, install it; return it."""
     dest = tmp / PROJECTS[kind]
+    if answers:
+        dest = tmp / "-".join([PROJECTS[kind], *answers.values()]) / PROJECTS[kind]
+        dest.parent.mkdir()
     copier = Path(sys.executable).parent / "copier"
     command = [str(copier), "copy", "--vcs-ref", "HEAD", "--defaults", "--quiet"]
     command += ["-d", f"project_name={dest.name}", "-d", f"project_kind={kind}"]
+    for key, value in answers.items():
+        command += ["-d", f"{key}={value}"]
     subprocess.run([*command, str(REPO), str(dest)], check=True, capture_output=True)
     subprocess.run(["uv", "sync", "--all-extras", "-q"], cwd=dest, check=True)
     return dest
@@ -178,9 +188,29 @@ def agent_partial(dest: Path, tmp: Path) -> str:
     return "\n".join(lines) + "\n" + _body(base)
 
 
+def chatbot_partial(dest: Path, tmp: Path) -> str:
+    """Measure the conversation suite grounded (`dest`) and without documents; return the partial.
+
+    Latency varies between runs; every other metric is deterministic. The ungrounded project
+    is rendered next to `dest`'s parent with `chat_grounding=false`.
+    """
+    grounded = measure(dest, tmp, "chatbot-grounded", {})
+    plain = measure(render("chatbot", tmp, chat_grounding="false"), tmp, "chatbot-plain", {})
+    higher = sorted(n for n, better in grounded["higher_is_better"].items() if better)
+    lines = [HEADER.format(scope=CHATBOT_SCOPE)]
+    lines += _dict("grounded", grounded["metrics"])
+    lines += _dict("plain", plain["metrics"])
+    lines.append("{%- set metrics = grounded if chat_grounding else plain -%}")
+    lines += _list("higher", higher)
+    captions = json.dumps(caption(grounded)), json.dumps(caption(plain))
+    lines.append(f"{{%- set caption = {captions[0]} if chat_grounding else {captions[1]} -%}}")
+    return "\n".join(lines) + "\n" + _body(grounded)
+
+
 PARTIAL_BUILDERS: dict[str, Callable[[Path, Path], str]] = {
     "rag-app": rag_partial,
     "agent": agent_partial,
+    "chatbot": chatbot_partial,
 }
 
 

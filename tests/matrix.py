@@ -9,6 +9,10 @@ The agent asks none of the rag-app's questions; what changes its files is the Py
 (the image, the retrieval tests pgserver can run), the provider (README, .env.example,
 render.yaml), the license and the template-repository workflow: two renders cover every value
 with the offline default kept apart.
+
+The chatbot asks one question of its own, `chat_grounding` (whether it brings the retrieval
+package): the default grounded render runs in the slow tier; the ungrounded one and a
+hosted-provider one are rendered only.
 """
 
 from __future__ import annotations
@@ -55,6 +59,22 @@ RENDER_MATRIX: dict[str, dict[str, Any]] = {
         "license": "Apache-2.0",
         "python_version": "3.12",
     },
+    "chatbot-default": {"project_kind": "chatbot", "project_name": "my-bot"},
+    "chatbot-ungrounded": {
+        "project_kind": "chatbot",
+        "project_name": "my-bot",
+        "chat_grounding": False,
+        "license": "BSD-3-Clause",
+        "python_version": "3.13",
+    },
+    "chatbot-openai": {
+        "project_kind": "chatbot",
+        "project_name": "my-bot",
+        "llm_provider": "openai",
+        "license": "Proprietary",
+        "python_version": "3.12",
+        "template_repo": True,
+    },
 }
 
 # The slow tier installs and runs these, each on the Python it names (3.11, 3.12, 3.13): every
@@ -62,7 +82,13 @@ RENDER_MATRIX: dict[str, dict[str, Any]] = {
 # at least once, and every option that changes code (the vector store) both ways.
 SLOW_MATRIX: dict[str, dict[str, Any]] = {
     name: RENDER_MATRIX[name]
-    for name in ("rag-default", "rag-pgvector-openai", "rag-sqlite-anthropic", "agent-default")
+    for name in (
+        "rag-default",
+        "rag-pgvector-openai",
+        "rag-sqlite-anthropic",
+        "agent-default",
+        "chatbot-default",
+    )
 }
 
 

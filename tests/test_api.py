@@ -85,7 +85,7 @@ def test_interrupt_leaves_no_project_and_no_temp_dir(
 def test_errors_are_typed(tmp_path: Path) -> None:
     """Bad input raises the matching AiengError subclass before writing anything."""
     with pytest.raises(UnknownKindError):
-        api.create_project("chatbot", tmp_path / "x")
+        api.create_project("voicebot", tmp_path / "x")
     with pytest.raises(BadAnswerError):
         api.create_project("rag-app", tmp_path / "x", data={"nope": "1"})
     (tmp_path / "f").write_text("")

@@ -63,8 +63,8 @@ def test_list_json_parses_and_names_the_questions(aieng: Invoke) -> None:
 
 BAD_INPUT = {
     "unknown kind": (
-        ["new", "chatbot", "x"],
-        "Error: Unknown kind 'chatbot'; choose one of: rag-app, agent.",
+        ["new", "voicebot", "x"],
+        "Error: Unknown kind 'voicebot'; choose one of: rag-app, agent, chatbot.",
     ),
     "data without =": (
         ["new", "rag-app", "x", "-d", "llm"],

@@ -199,8 +199,13 @@ def test_workflows_are_valid_per_actionlint(project: Project) -> None:
 
 
 # The markers of each kind's tests that run on a real PostgreSQL (started by pgserver): the
-# retrieval index on pgvector (both kinds retrieve), and the agent's world store.
-DATABASE_MARKERS = {"rag-app": ("pgvector",), "agent": ("pgvector", "postgres")}
+# retrieval index on pgvector (every kind retrieves; the chatbot when grounded, as the slow
+# tier's is), the agent's world store and the chatbot's message store.
+DATABASE_MARKERS = {
+    "rag-app": ("pgvector",),
+    "agent": ("pgvector", "postgres"),
+    "chatbot": ("pgvector", "postgres"),
+}
 
 
 def test_postgres_paths_pass_against_real_postgres(project: Project) -> None:

@@ -1,0 +1,1 @@
+"""The chatbot: a streaming customer assistant with threads, guardrails and quotas."""
