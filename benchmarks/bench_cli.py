@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/bench_cli.py  (from the repository root)
 Children run without PYTHONDONTWRITEBYTECODE (as on a user's machine, where Python caches
 bytecode after the first run); pass --no-bytecode to keep the current environment.
 Prints median wall times and whether the targets hold: --help <= 100 ms, and for each kind
-(rag-app, agent) `aieng new KIND --defaults --no-git` <= 1.5 s and <= 1.25x `copier copy
+(rag-app, agent, chatbot) `aieng new KIND --defaults --no-git` <= 1.5 s and <= 1.25x `copier copy
 --defaults --vcs-ref HEAD` of the same template and kind. Exits 1 when a target is missed.
 """
 
@@ -50,7 +50,7 @@ def bench_help() -> float:
     return statistics.median(wall([str(BIN / "aieng"), "--help"]) for _ in range(HELP_RUNS))
 
 
-KINDS = {"rag-app": "my-rag", "agent": "my-agent"}
+KINDS = {"rag-app": "my-rag", "agent": "my-agent", "chatbot": "my-bot"}
 
 
 def bench_new(scratch: Path, kind: str) -> tuple[float, float]:
