@@ -261,6 +261,10 @@ class OfflineProvider:
     def __init__(self, model: str = DEFAULT_MODEL) -> None:
         self.model = model
 
+    def reply(self, messages: Sequence[Message]) -> str:
+        """Return the reply's text: the extractive answer (a kind's offline model overrides it)."""
+        return answer(messages)
+
     def complete(
         self,
         messages: Sequence[Message],
@@ -269,8 +273,8 @@ class OfflineProvider:
         temperature: float,
         tools: Sequence[ToolSpec] = (),
     ) -> ProviderResponse:
-        """Return the extractive answer with an estimated usage (it never calls a tool)."""
-        text, finish = _truncate(answer(messages), max_tokens)
+        """Return the reply cut to `max_tokens`, with an estimated usage (it calls no tool)."""
+        text, finish = _truncate(self.reply(messages), max_tokens)
         usage = Usage(
             input_tokens=sum(estimate_tokens(m.content) for m in messages),
             output_tokens=estimate_tokens(text),

@@ -16,13 +16,12 @@ evals and the demo need no key. It reads the messages it is given (docs/decision
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..llm.grounded import parse_grounded
-from ..llm.offline import REFUSAL, grounded_answer
-from ..llm.pricing import estimate_tokens
-from ..llm.types import Message, ProviderResponse, ToolSpec, Usage
+from ..llm.offline import REFUSAL, OfflineProvider, grounded_answer
+from ..llm.types import Message
 from .guardrails import OFF_TOPIC, OFF_TOPIC_REFUSAL, on_topic
 
 MODEL = "offline-chat-v1"
@@ -187,46 +186,19 @@ def _format(text: str, system: str) -> str:
     return " ".join(sentences[:limit])
 
 
-class OfflineChatModel:
-    """The deterministic chat provider; no network, no key, no cost."""
+class OfflineChatModel(OfflineProvider):
+    """The deterministic chat provider; no network, no key, no cost.
 
-    name = "offline"
+    The shared offline provider's `complete` and `stream` (word by word) around this kind's
+    `reply`.
+    """
 
     def __init__(self, model: str = MODEL) -> None:
-        self.model = model
+        super().__init__(model)
 
-    def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int,
-        temperature: float,
-        tools: Sequence[ToolSpec] = (),
-    ) -> ProviderResponse:
-        """Return the whole reply with an estimated usage (it never calls a tool)."""
-        text = reply(messages)
-        finish = "stop"
-        if len(text) > max_tokens * 4:
-            text, finish = text[: max_tokens * 4].rsplit(" ", 1)[0], "length"
-        usage = Usage(
-            input_tokens=sum(estimate_tokens(m.content) for m in messages),
-            output_tokens=estimate_tokens(text),
-            estimated=True,
-        )
-        return ProviderResponse(text=text, model=self.model, usage=usage, finish_reason=finish)
-
-    def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int,
-        temperature: float,
-        tools: Sequence[ToolSpec] = (),
-    ) -> Iterator[str | ProviderResponse]:
-        """Yield the reply in word chunks, then the final response."""
-        response = self.complete(messages, max_tokens=max_tokens, temperature=temperature)
-        yield from re.findall(r"\S+\s*", response.text)
-        yield response
+    def reply(self, messages: Sequence[Message]) -> str:
+        """Return the chatbot's reply to the last user message."""
+        return reply(messages)
 
 
 def offline_model() -> OfflineChatModel:
