@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .promql import dashboard_path, grafana_to_promql, metric_names
-from .tools import OPS, ROOT, load_yaml
+from .tools import OPS, ROOT, RULE_TESTS, load_yaml
 
 COMPOSE = load_yaml(ROOT / "compose.yaml")
 SERVICES: dict[str, Any] = COMPOSE["services"]
@@ -203,8 +203,8 @@ def test_every_alert_has_a_duration_a_severity_and_a_runbook(rule: dict[str, Any
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case() -> None:
-    """alerts.test.yml expects each alert to fire at least once and to stay quiet once."""
-    tests = load_yaml(OPS / "prometheus" / "alerts.test.yml")["tests"]
+    """The promtool tests expect each alert to fire at least once and to stay quiet once."""
+    tests = [test for path in RULE_TESTS for test in load_yaml(path)["tests"]]
     cases = [case for test in tests for case in test["alert_rule_test"]]
     fires = {case["alertname"] for case in cases if case.get("exp_alerts")}
     quiet = {case["alertname"] for case in cases if not case.get("exp_alerts")}

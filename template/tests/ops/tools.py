@@ -18,6 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS = ROOT / "ops"
+#: The promtool unit tests of the alerts: one file per evaluation interval.
+RULE_TESTS = (OPS / "prometheus" / "alerts.test.yml", OPS / "prometheus" / "alerts-daily.test.yml")
 REQUIRED = "MONITORING_TOOLS_REQUIRED"
 INSTALL_HINT = (
     "install Prometheus, which brings promtool: `sudo apt-get install prometheus` (Debian, "
