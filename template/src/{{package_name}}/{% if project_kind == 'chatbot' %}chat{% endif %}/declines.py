@@ -90,7 +90,7 @@ ROLE_TAGS = ("system", "developer", "admin", "administrator", "root", "operator"
 """Role names that a message dresses itself up in: `SYSTEM:`, `[admin]`, `<system>`."""
 MODES = ("developer", "god", "unrestricted", "unfiltered", "jailbreak", "dan", "sudo", "root")
 """Modes an injection claims to switch on."""
-OVERRIDES = ("override", "command", "directive", "instruction", "message")
+OVERRIDES = ("override", "command", "directive", "instruction")
 """What a role name calls its message: "system override", "admin command"."""
 GUARDS = (
     "rules", "restrictions", "guidelines", "filters", "guardrails", "safety rules",
@@ -140,8 +140,9 @@ _ALTER_DOC = re.compile(
     rf"\b{_words(ALTER)}\b.{{0,30}}?\b{_words(ISSUED_FIELDS)}\b.{{0,30}}?\b{_words(DOCUMENTS)}", _I
 )
 _LOOKALIKE = re.compile(
-    rf"\b{_words(DOCUMENTS)}\b.{{0,60}}?\b(?:looks?|appears?|seems?|passes?) (?:like it|as if|"
-    r"official|real|genuine|legit)|\bshowing (?:that )?(?:i|we) paid\b.{0,40}\b(?:even though|"
+    rf"\b{_words(MAKE)}\b.{{0,30}}?\b{_words(DOCUMENTS)}\b.{{0,60}}?\b(?:looks?|appears?|seems?|"
+    r"passes?)\s+(?:like|as if|as though|official|real|genuine|legit)\b|"
+    r"\bshowing (?:that )?(?:i|we) paid\b.{0,40}\b(?:even though|"
     r"although|but) (?:i|we) (?:didn'?t|did not|haven'?t|have not)",
     _I,
 )
