@@ -219,8 +219,7 @@ def _third_party(sentence: str) -> bool:
 def asks_for_other_customer(text: str) -> bool:
     """Tell whether `text` asks for the data of a customer, account or user not its own."""
     return any(
-        _ACCESS.search(s) and _DATA.search(s) and _third_party(s)
-        for s in _SENTENCES.split(text)
+        _ACCESS.search(s) and _DATA.search(s) and _third_party(s) for s in _SENTENCES.split(text)
     )
 
 

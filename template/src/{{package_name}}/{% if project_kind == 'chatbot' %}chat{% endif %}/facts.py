@@ -47,14 +47,15 @@ WANTS = ("want", "need", "add", "buy", "purchase", "remove", "like", "plan to", 
 """Words that make a seat count a wish, not a fact ("we need 50 seats")."""
 
 _LETTER = r"[^\W\d_]"
-_ANY_WORD = rf"{_LETTER}+(?:['’-]{_LETTER}+)?"
-_CAP_WORD = rf"(?-i:[A-ZÀ-ÖØ-Þ]){_LETTER}*(?:['’-]{_LETTER}+)?"
+_ANY_WORD = rf"{_LETTER}+(?:['\u2019-]{_LETTER}+)?"
+_CAP_WORD = rf"(?-i:[A-ZÀ-ÖØ-Þ]){_LETTER}*(?:['\u2019-]{_LETTER}+)?"
 _STRONG = re.compile(
     rf"\b(?:my name is|my name's|call me|you can call me)\s+({_ANY_WORD})(?:\s+({_CAP_WORD}))?",
     re.IGNORECASE,
 )
 _WEAK = re.compile(
-    rf"\b(?:i['’]?m|i am|this is)\s+({_CAP_WORD})(?:\s+({_CAP_WORD}))?|^\s*({_CAP_WORD})\s+here\b",
+    rf"\b(?:i['\u2019]?m|i am|this is)\s+({_CAP_WORD})(?:\s+({_CAP_WORD}))?|"
+    rf"^\s*({_CAP_WORD})\s+here\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -77,9 +78,9 @@ _SEATS = re.compile(
 _WANT = re.compile(rf"\b(?:{'|'.join(WANTS)})\b", re.IGNORECASE)
 _COMPANY_NAME = rf"({_CAP_WORD}(?:\s+(?:{_CAP_WORD}|&)){{0,2}})"
 _COMPANY = re.compile(
-    rf"\b(?:i['’]?m|i am|we['’]?re|we are|i work|we work)\s+(?:at|for|with|from)\s+"
+    rf"\b(?:i['\u2019]?m|i am|we['\u2019]?re|we are|i work|we work)\s+(?:at|for|with|from)\s+"
     rf"{_COMPANY_NAME}|\b(?:my|our)\s+(?:company|employer|organi[sz]ation|firm|business)\s+is\s+"
-    rf"(?:called\s+)?{_COMPANY_NAME}|\b(?:i['’]?m|i am|this is)\s+{_CAP_WORD}\s+(?:from|at)\s+"
+    rf"(?:called\s+)?{_COMPANY_NAME}|\b(?:i['\u2019]?m|i am|this is)\s+{_CAP_WORD}\s+(?:from|at)\s+"
     rf"{_COMPANY_NAME}",
     re.IGNORECASE,
 )
@@ -97,7 +98,7 @@ class Facts:
 
 def clauses(text: str) -> list[str]:
     """Split `text` into the clauses of its unflagged sentences, each without its greeting."""
-    out = []
+    out: list[str] = []
     for sentence in _SENTENCE.split(" ".join(text.split())):
         if moderate(sentence) is not None:
             continue  # a declined or flagged sentence states nothing
