@@ -2,6 +2,9 @@
 
 All offline and rule-based (docs/decisions/0008): word lists and patterns catch the obvious
 and miss paraphrases; a moderation model can replace `moderate()` behind the same interface.
+Moderation covers harmful content (`CATEGORIES`) and the requests the assistant declines
+although they are about Northwind Cloud (`declines.RULES`: another customer's data, fake
+documents, fake authority, its own instructions).
 Quotas live in the message store (`ChatStore.take_quota`); `quota_day` and `reset_at` say
 which day a message counts against and when it ends.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from .declines import declined
 
 # --- moderation ----------------------------------------------------------------------------
 
@@ -62,11 +67,12 @@ class Moderation:
 
 
 def moderate(text: str) -> Moderation | None:
-    """Return the first category `text` falls into, or None when it passes."""
+    """Return the first category or declined request `text` falls into, or None."""
     for category, (pattern, refusal) in CATEGORIES.items():
         if pattern.search(text):
             return Moderation(category, refusal)
-    return None
+    hit = declined(text)
+    return Moderation(*hit) if hit is not None else None
 
 
 # --- PII redaction -------------------------------------------------------------------------

@@ -6,10 +6,11 @@ Every labelled series a dashboard or an alert reads exists from the first scrape
 from __future__ import annotations
 
 from ..observability import METRICS
+from .declines import RULES
 from .guardrails import CATEGORIES
 
 STATUSES = ("complete", "refused", "stopped", "partial", "error")
-REFUSAL_REASONS = (*CATEGORIES, "off_topic", "output")
+REFUSAL_REASONS = (*CATEGORIES, *RULES, "off_topic", "output")
 CONTEXT_ACTIONS = ("none", "truncated", "summarised")
 WINNERS = ("a", "b", "tie")
 

@@ -5,10 +5,12 @@ evals and the demo need no key. It reads the messages it is given (docs/decision
 
 - a grounded message (numbered `<source>`s and a `<question>`): an extractive answer from the
   passages, citing `[n]` (the rag-app's answerer, `llm/offline.py`);
-- greetings, and facts the user stated earlier in the context it is given ("my name is Dana",
-  "I'm on the Business plan", "we have 12 seats"), which it repeats back when asked;
-- requests to reveal or override its instructions, and subjects outside Northwind Cloud
-  support: a polite refusal;
+- greetings, and facts the user stated earlier in the context it is given (`facts.py`: "my
+  name is Dana", "I'm Lena", "I'm on the Business plan and we have 12 seats"), which it
+  repeats back when asked, several at once;
+- the requests the guardrails decline (`declines.py`: another customer's data, fake
+  documents, fake authority, its own instructions) and subjects outside Northwind Cloud
+  support: a polite refusal, so it declines them even when called without the engine;
 - the format rules of the system message it can check: no Markdown headings, at most N
   sentences.
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..llm.grounded import parse_grounded
 from ..llm.offline import REFUSAL, OfflineProvider, grounded_answer
 from ..llm.types import Message
+from .context import SUMMARY_HEADER
+from .declines import declined
+from .facts import Facts, facts_in
 from .guardrails import OFF_TOPIC, OFF_TOPIC_REFUSAL, on_topic
 
 MODEL = "offline-chat-v1"
@@ -29,58 +33,27 @@ NOT_IN_DOCUMENTS = (
     "I couldn't find that in Northwind Cloud's documents. A support agent can help: open a "
     "ticket from your dashboard."
 )
-INSTRUCTIONS_REFUSAL = (
-    "I can't share or change my instructions, but I'm happy to help with your Northwind "
-    "Cloud account."
-)
 DEFAULT_MAX_SENTENCES = 4
 
 _QUESTION = re.compile(r"<question>\n?(.*?)\n?</question>", re.DOTALL)
 _MAX_SENTENCES = re.compile(r"at most (\d+|one|two|three|four|five|six) sentences?", re.I)
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,30}\b(instructions|rules|prompt|above)\b|"
-    r"\b(system prompt|your instructions|your prompt|developer mode|jailbreak)\b",
-    re.IGNORECASE | re.DOTALL,
-)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", re.I)
 _THANKS = re.compile(r"^\s*(thanks|thank you|cheers)\b", re.I)
-_NAME = re.compile(r"\b(?i:my name is|i am|i'm|this is|call me)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)")
-_PLAN = re.compile(r"\b(starter|team|business|enterprise|free|pro)\s+plan\b", re.I)
-_SEATS = re.compile(r"\b(\d{1,6})\s+(?:seats|users|licen[cs]es|people)\b", re.I)
-_COMPANY = re.compile(r"\b(?:company is|work (?:at|for)|from)\s+([A-Z][\w&-]+(?:\s+[A-Z][\w&-]+)?)")
-_ASK_NAME = re.compile(r"\b(what'?s|what is|do you (know|remember))\s+my name\b|\bwho am i\b", re.I)
-_ASK_PLAN = re.compile(r"\b(which|what)\s+plan\b.*\b(i|we|am|are|our|my)\b|\bmy plan\b", re.I)
+_ASK_NAME = re.compile(
+    r"\b(what'?s|what is|do you (know|remember)|remind me of|what did i say)\s+(is\s+)?my name\b"
+    r"|\bwho am i\b|\bmy name\?",
+    re.I,
+)
+_ASK_PLAN = re.compile(
+    r"\b(which|what)\s+plan\s+(am i|are we|did (i|we)|do (i|we) have|is (mine|ours))\b"
+    r"|\b(what'?s|what is|remind me of)\s+(my|our)\s+plan\b",
+    re.I,
+)
 _ASK_SEATS = re.compile(r"\bhow many\s+(seats|users|licen[cs]es|people)\b", re.I)
-_ASK_COMPANY = re.compile(r"\b(which|what)\s+company\b|\bwhere do i work\b", re.I)
-NOT_A_NAME = frozenset({"On", "The", "A", "An", "Not", "Looking", "Having", "Trying", "Using"})
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the user has said about themselves in the context the model was given."""
-
-    name: str | None = None
-    plan: str | None = None
-    seats: str | None = None
-    company: str | None = None
-
-
-def facts_in(texts: Sequence[str]) -> Facts:
-    """Collect the latest stated name, plan, seat count and company from `texts`, in order."""
-    name = plan = seats = company = None
-    for text in texts:
-        for match in _NAME.finditer(text):
-            if match.group(1).split()[0] not in NOT_A_NAME:
-                name = match.group(1)
-        if (m := _PLAN.search(text)) is not None:
-            plan = m.group(1).capitalize()
-        if (m := _SEATS.search(text)) is not None:
-            seats = m.group(1)
-        if (m := _COMPANY.search(text)) is not None:
-            company = m.group(1)
-    return Facts(name, plan, seats, company)
+_ASK_COMPANY = re.compile(r"\b(which|what)\s+company\b|\bwhere do (i|we) work\b", re.I)
+_ABOUT_US = re.compile(r"\b(we|i|our|my)\b", re.I)
 
 
 def question_of(text: str) -> str:
@@ -96,7 +69,7 @@ def reply(messages: Sequence[Message]) -> str:
     last = users[-1].content if users else ""
     question = question_of(last)
     earlier = [question_of(m.content) for m in users[:-1]]
-    summaries = [m.content for m in messages if m.role == "system" and "earlier" in m.content]
+    summaries = [m.content for m in messages if m.role == "system" and SUMMARY_HEADER in m.content]
     facts = facts_in([*summaries, *earlier])
     text = _answer(question, last, facts)
     return _format(text, system)
@@ -104,8 +77,9 @@ def reply(messages: Sequence[Message]) -> str:
 
 def _answer(question: str, raw: str, known: Facts) -> str:
     """Pick the reply: instructions, facts asked for, greetings, documents, or scope."""
-    if _INJECTION.search(question):
-        return INSTRUCTIONS_REFUSAL
+    hit = declined(question)
+    if hit is not None:
+        return hit[1]
     now = facts_in([question])
     recalled = _recall(question, known)
     if recalled:
@@ -127,20 +101,19 @@ def _answer(question: str, raw: str, known: Facts) -> str:
 
 
 def _recall(question: str, known: Facts) -> str:
-    """Answer a question about a fact the user stated earlier; empty when it asks none."""
+    """Answer every question about a fact the user stated earlier; empty when it asks none."""
+    said = []
     if _ASK_NAME.search(question):
-        return f"Your name is {known.name}." if known.name else "You haven't told me your name yet."
+        said.append(
+            f"Your name is {known.name}." if known.name else "You haven't told me your name yet."
+        )
     if _ASK_PLAN.search(question) and known.plan:
-        return f"You're on the {known.plan} plan."
-    if (
-        _ASK_SEATS.search(question)
-        and known.seats
-        and re.search(r"\b(we|i|our|my)\b", question, re.I)
-    ):
-        return f"You have {known.seats} seats."
+        said.append(f"You're on the {known.plan} plan.")
+    if _ASK_SEATS.search(question) and known.seats and _ABOUT_US.search(question):
+        said.append(f"You have {known.seats} seats.")
     if _ASK_COMPANY.search(question) and known.company:
-        return f"You work at {known.company}."
-    return ""
+        said.append(f"You work at {known.company}.")
+    return " ".join(said)
 
 
 def _greet(now: Facts, known: Facts) -> str:
