@@ -111,13 +111,18 @@ def _run_one(run: EvalRun, run_evals: EvalRunner, options: EvalOptions) -> list[
     run = resolve(run)
     reference = _baseline(run, options)
     result = _stamp_pins(_run_suite(run, run_evals, options.cases), options)
-    _prompt_notice(result, run.baseline, reference)
+    measured = _baseline_prompt(run.baseline, result) if reference is not None else ""
     if options.update_baseline:
         write_baseline(result, run.baseline)
         reference = result.metrics
     comparisons = compare(result, reference or {}, options.tolerance)
     json_path, md_path = write_reports(
-        result, comparisons, options.report_dir, options.tolerance, name=run.report_name
+        result,
+        comparisons,
+        options.report_dir,
+        options.tolerance,
+        name=run.report_name,
+        baseline_prompt=measured,
     )
     written = [json_path, md_path]
     if options.update_baseline and run.mode == "offline" and update_readme(options.readme, result):
@@ -179,19 +184,18 @@ def _stamp_pins(result: EvalResult, options: EvalOptions) -> EvalResult:
     return replace(result, prompt=", ".join(used + extra)) if extra else result
 
 
-def _prompt_notice(result: EvalResult, baseline: Path, reference: dict[str, float] | None) -> None:
-    """Say so when this run's prompts differ from those its baseline was measured with."""
-    if reference is None or not baseline.exists():
-        return
+def _baseline_prompt(baseline: Path, result: EvalResult) -> str:
+    """Return the prompt(s) the baseline was measured with; say so when the run's differ."""
     try:
         measured = str(json.loads(baseline.read_text(encoding="utf-8")).get("prompt") or "")
-    except (ValueError, AttributeError):
-        return
+    except (OSError, ValueError, AttributeError):
+        return ""
     if measured and result.prompt and measured != result.prompt:
         click.echo(
             f"Prompt: this run uses {result.prompt}; the baseline ({baseline}) was measured "
-            f"with {measured}, so a change below is the prompt's doing."
+            f"with {measured}."
         )
+    return measured
 
 
 def _unused_pins(options: EvalOptions) -> list[str]:

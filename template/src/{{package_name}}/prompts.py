@@ -163,7 +163,7 @@ def load_prompt(
     listing = _listing(catalogue)
     if name not in catalogue:
         raise PromptNotFoundError(f"no prompt named {name!r} in {directory}; available: {listing}")
-    if directory == PROMPTS_DIR and name in _PINS.versions:
+    if name in _PINS.versions:
         _PINS.loaded.add(name)
         version = _PINS.versions[name]
     number = catalogue[name][-1] if version is None else _parse_version(version)
@@ -174,15 +174,17 @@ def load_prompt(
     return Prompt(name=name, version=f"v{number}", path=directory / relative, template=template)
 
 
-def parse_prompt_ref(text: str, directory: Path = PROMPTS_DIR) -> tuple[str, int]:
+def parse_prompt_ref(text: str, directory: Path | None = None) -> tuple[str, int]:
     """Return the name and version number of `NAME@VERSION` (`rag_answer@v2`), checked to exist.
+
+    `directory` defaults to the package's prompts (`PROMPTS_DIR`).
 
     Raises:
         PromptNotFoundError: The text is not NAME@VERSION, or names a prompt or a version that
             does not exist; the message lists those that do.
 
     """
-    catalogue = available_prompts(directory)
+    catalogue = available_prompts(directory or PROMPTS_DIR)
     name, at, version = text.strip().partition("@")
     if not at or not name or not version:
         raise PromptNotFoundError(
@@ -191,10 +193,11 @@ def parse_prompt_ref(text: str, directory: Path = PROMPTS_DIR) -> tuple[str, int
         )
     if name not in catalogue:
         raise PromptNotFoundError(f"no prompt named {name!r}; available: {_listing(catalogue)}")
-    number = _parse_version(version)
+    text_version = version.strip().lower().removeprefix("v")
+    number = int(text_version) if text_version.isdigit() else -1
     if number not in catalogue[name]:
         raise PromptNotFoundError(
-            f"prompt {name!r} has no version v{number}; available: {_listing(catalogue)}"
+            f"prompt {name!r} has no version {version!r}; available: {_listing(catalogue)}"
         )
     return name, number
 

@@ -37,7 +37,7 @@ def store_ready(
             kind's database errors); `OSError` is always one of them.
 
     """
-    caught = (*errors, OSError)
+    caught: tuple[type[Exception], ...] = (*errors, OSError)
     try:
         store = opener(url)
     except caught as exc:
