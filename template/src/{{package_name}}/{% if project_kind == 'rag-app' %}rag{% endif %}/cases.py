@@ -40,11 +40,10 @@ def load_cases(path: Path) -> list[Case]:
 def _case(raw: dict[str, Any]) -> Case:
     """Validate one line: every required field present, no unknown one."""
     known = {f.name: f for f in fields(Case)}
-    required = [n for n, f in known.items() if f.default is MISSING and f.default_factory is MISSING]
+    required = [n for n, f in known.items() if f.default is f.default_factory is MISSING]
     problems = [f"{name}: required" for name in required if name not in raw]
-    problems += [
-        f"{name}: not a case field (fields: {', '.join(known)})" for name in raw if name not in known
-    ]
+    listing = ", ".join(known)
+    problems += [f"{name}: not a case field ({listing})" for name in raw if name not in known]
     if problems:
         raise RecordError(problems)
     return Case(**raw)
