@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from .evaluation import (
     write_baseline,
     write_reports,
 )
+from .prompts import PromptNotFoundError, parse_prompt_ref
 from .replay import cassette, replay_failed, replay_misses
 
 EvalRunner = Callable[[Settings, Path], EvalResult]
@@ -36,6 +38,32 @@ class EvalOptions:
     update_baseline: bool
     no_gate: bool
     tolerance: float
+    pins: tuple[tuple[str, int], ...] = ()
+    """The prompt versions `--prompt` pinned, as (name, version number)."""
+    loaded: set[str] = field(default_factory=set)
+    """The pinned names the suite loaded so far (`prompts.pinned` fills it)."""
+
+
+def prompt_option(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, int], ...]:
+    """Parse the `--prompt NAME@VERSION` values (a click callback); refuse unknown ones.
+
+    Raises:
+        click.BadParameter: A value is not NAME@VERSION, names no prompt or no version (the
+            message lists those that exist), or pins a prompt twice.
+
+    """
+    refs: dict[str, int] = {}
+    for value in values:
+        try:
+            name, number = parse_prompt_ref(value)
+        except PromptNotFoundError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+        if refs.get(name, number) != number:
+            raise click.BadParameter(f"{name} is given twice; choose one version", ctx, param)
+        refs[name] = number
+    return tuple(refs.items())
 
 
 def run_all(
@@ -63,7 +91,7 @@ def run_all(
             md_path = options.report_dir / f"{run.report_name}.md"
             what = f"{', '.join(failed)} regressed beyond tolerance (see {md_path})"
             regressions.append(what if len(runs) == 1 else f"{run.label}: {what}")
-    for note in notes:
+    for note in [*notes, *_unused_pins(options)]:
         click.echo(note)
     problems = [f"Error: {error}" for error in errors]
     if regressions:
@@ -82,13 +110,19 @@ def _run_one(run: EvalRun, run_evals: EvalRunner, options: EvalOptions) -> list[
     """Run one eval, write its reports, print its summary; return the metrics that failed."""
     run = resolve(run)
     reference = _baseline(run, options)
-    result = _run_suite(run, run_evals, options.cases)
+    result = _stamp_pins(_run_suite(run, run_evals, options.cases), options)
+    measured = _baseline_prompt(run.baseline, result) if reference is not None else ""
     if options.update_baseline:
         write_baseline(result, run.baseline)
         reference = result.metrics
     comparisons = compare(result, reference or {}, options.tolerance)
     json_path, md_path = write_reports(
-        result, comparisons, options.report_dir, options.tolerance, name=run.report_name
+        result,
+        comparisons,
+        options.report_dir,
+        options.tolerance,
+        name=run.report_name,
+        baseline_prompt=measured,
     )
     written = [json_path, md_path]
     if options.update_baseline and run.mode == "offline" and update_readme(options.readme, result):
@@ -140,6 +174,37 @@ def _run_suite(run: EvalRun, run_evals: EvalRunner, cases: Path) -> EvalResult:
     except replay_misses() as exc:
         raise replay_failed(recording, run.provider, exc) from None
     return finish(result, run)
+
+
+def _stamp_pins(result: EvalResult, options: EvalOptions) -> EvalResult:
+    """Add to the result's prompts each pinned version the suite loaded that it does not name."""
+    used = [p for p in result.prompt.split(", ") if p]
+    names = {p.partition("@")[0] for p in used}
+    extra = [f"{n}@v{v}" for n, v in options.pins if n in options.loaded and n not in names]
+    return replace(result, prompt=", ".join(used + extra)) if extra else result
+
+
+def _baseline_prompt(baseline: Path, result: EvalResult) -> str:
+    """Return the prompt(s) the baseline was measured with; say so when the run's differ."""
+    try:
+        measured = str(json.loads(baseline.read_text(encoding="utf-8")).get("prompt") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    if measured and result.prompt and measured != result.prompt:
+        click.echo(
+            f"Prompt: this run uses {result.prompt}; the baseline ({baseline}) was measured "
+            f"with {measured}."
+        )
+    return measured
+
+
+def _unused_pins(options: EvalOptions) -> list[str]:
+    """Return a note for each `--prompt` the suite never loaded (it had no effect)."""
+    return [
+        f"Note: --prompt {name}@v{number} had no effect: the suite loads no {name} prompt."
+        for name, number in options.pins
+        if name not in options.loaded
+    ]
 
 
 def _report(comparisons: list[Comparison], written: list[Path]) -> None:

@@ -172,8 +172,12 @@ def write_reports(
     tolerance: float,
     *,
     name: str = "eval",
+    baseline_prompt: str = "",
 ) -> tuple[Path, Path]:
-    """Write `<name>.json` and `<name>.md` into `report_dir` and return their paths."""
+    """Write `<name>.json` and `<name>.md` into `report_dir` and return their paths.
+
+    `baseline_prompt` is the prompt(s) the baseline was measured with, named when they differ.
+    """
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = report_dir / f"{name}.json", report_dir / f"{name}.md"
     report = {
@@ -181,23 +185,28 @@ def write_reports(
         "date": _today(),
         "tolerance": tolerance,
         "passed": gate_passed(comparisons),
+        "baseline_prompt": baseline_prompt,
         "comparisons": [{**asdict(c), "delta": c.delta} for c in comparisons],
     }
     json_path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(result, comparisons), encoding="utf-8")
+    md_path.write_text(render_markdown(result, comparisons, baseline_prompt), encoding="utf-8")
     return json_path, md_path
 
 
-def render_markdown(result: EvalResult, comparisons: list[Comparison]) -> str:
+def render_markdown(
+    result: EvalResult, comparisons: list[Comparison], baseline_prompt: str = ""
+) -> str:
     """Render the Markdown report: verdict, run details, metrics table and failed cases."""
     verdict = "passed" if gate_passed(comparisons) else "FAILED"
+    other = baseline_prompt and baseline_prompt != result.prompt
+    prompt_note = f" (the baseline was measured with `{baseline_prompt}`)" if other else ""
     lines = [
         "# Eval report",
         "",
         f"- Gate: **{verdict}**",
         f"- Mode: {_MODES.get(result.mode, result.mode or 'n/a')}"
         + (f" (`{result.recording}`)" if result.recording else ""),
-        f"- Prompt: `{result.prompt or 'n/a'}`",
+        f"- Prompt: `{result.prompt or 'n/a'}`{prompt_note}",
         f"- Provider / model: `{result.provider or 'n/a'}` / `{result.model or 'default'}`",
         f"- Date: {_today()}",
         f"- Cases: {len(result.details)}",

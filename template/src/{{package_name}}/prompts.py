@@ -13,6 +13,10 @@ one is an error, not an empty string. Never edit a released version: add `v<N+1>
 eval reports and traces (which record name and version) stay comparable; the prompt snapshots
 (`prompt_snapshots.py`) fail a test when a version's rendering changes.
 
+`eval --prompt NAME@VERSION` runs the evals with another version: inside `pinned(...)`, every
+`load_prompt(NAME, ...)` returns the pinned version, whatever version the caller (or a setting
+such as RAG_PROMPT_VERSION) asked for, so that no kind parses the flag itself.
+
 Untrusted text (documents, user questions) goes inside a fence such as
 `<source id="1" title="{{ title | attr }}">{{ text | untrusted }}</source>`: the `untrusted`
 filter defuses every fence tag in the text (`</source>` becomes `&lt;/source>`), so the text
@@ -23,7 +27,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +47,17 @@ _FENCE_TAG = re.compile(r"<(?=\s*/?\s*(?:" + "|".join(FENCE_TAGS) + r")\b)", re.
 
 class PromptNotFoundError(LookupError):
     """No prompt file matches the requested name or version."""
+
+
+@dataclass
+class _Pins:
+    """The versions pinned by `pinned`, and which of them were loaded since."""
+
+    versions: dict[str, int] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)
+
+
+_PINS = _Pins()
 
 
 class PromptRenderError(ValueError):
@@ -136,20 +153,79 @@ def load_prompt(
 ) -> Prompt:
     """Load prompt `name` at `version` (2, "2" or "v2"), or its latest version when None.
 
+    Inside `pinned`, a pinned name loads its pinned version instead (see the module docstring).
+
     Raises:
         PromptNotFoundError: The name or version does not exist; the message lists what does.
 
     """
     catalogue = available_prompts(directory)
-    listing = (
-        ", ".join(f"{n} ({', '.join(f'v{v}' for v in vs)})" for n, vs in catalogue.items())
-        or "none"
-    )
+    listing = _listing(catalogue)
     if name not in catalogue:
         raise PromptNotFoundError(f"no prompt named {name!r} in {directory}; available: {listing}")
+    if name in _PINS.versions:
+        _PINS.loaded.add(name)
+        version = _PINS.versions[name]
     number = catalogue[name][-1] if version is None else _parse_version(version)
     if number not in catalogue[name]:
         raise PromptNotFoundError(f"prompt {name!r} has no version v{number}; available: {listing}")
     relative = f"{name}/v{number}.j2"
     template = _environment(directory).get_template(relative)
     return Prompt(name=name, version=f"v{number}", path=directory / relative, template=template)
+
+
+def parse_prompt_ref(text: str, directory: Path | None = None) -> tuple[str, int]:
+    """Return the name and version number of `NAME@VERSION` (`rag_answer@v2`), checked to exist.
+
+    `directory` defaults to the package's prompts (`PROMPTS_DIR`).
+
+    Raises:
+        PromptNotFoundError: The text is not NAME@VERSION, or names a prompt or a version that
+            does not exist; the message lists those that do.
+
+    """
+    catalogue = available_prompts(directory or PROMPTS_DIR)
+    name, at, version = text.strip().partition("@")
+    if not at or not name or not version:
+        raise PromptNotFoundError(
+            f"{text!r} is not NAME@VERSION (such as {_example(catalogue)}); "
+            f"available: {_listing(catalogue)}"
+        )
+    if name not in catalogue:
+        raise PromptNotFoundError(f"no prompt named {name!r}; available: {_listing(catalogue)}")
+    text_version = version.strip().lower().removeprefix("v")
+    number = int(text_version) if text_version.isdigit() else -1
+    if number not in catalogue[name]:
+        raise PromptNotFoundError(
+            f"prompt {name!r} has no version {version!r}; available: {_listing(catalogue)}"
+        )
+    return name, number
+
+
+@contextmanager
+def pinned(refs: Iterable[tuple[str, int]]) -> Iterator[set[str]]:
+    """Make `load_prompt` return these versions inside the block; yield the names loaded since.
+
+    The yielded set fills as the block loads pinned prompts, so the caller can tell which pins
+    the block never used (a prompt the suite does not load).
+    """
+    previous = _PINS.versions, _PINS.loaded
+    _PINS.versions, _PINS.loaded = {**previous[0], **dict(refs)}, set()
+    try:
+        yield _PINS.loaded
+    finally:
+        _PINS.versions, _PINS.loaded = previous
+
+
+def _listing(catalogue: dict[str, list[int]]) -> str:
+    """List every prompt with its versions: `rag_answer (v1, v2), smoke (v1)`."""
+    return (
+        ", ".join(f"{n} ({', '.join(f'v{v}' for v in vs)})" for n, vs in catalogue.items())
+        or "none"
+    )
+
+
+def _example(catalogue: dict[str, list[int]]) -> str:
+    """Return one valid NAME@VERSION, for messages."""
+    name = next(iter(catalogue), "name")
+    return f"{name}@v{catalogue[name][-1]}" if name in catalogue else "name@v1"

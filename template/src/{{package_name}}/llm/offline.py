@@ -254,7 +254,12 @@ def _truncate(text: str, max_tokens: int) -> tuple[str, str]:
 
 
 class OfflineProvider:
-    """The deterministic extractive provider; no network, no key, no cost."""
+    """The deterministic extractive provider; no network, no key, no cost.
+
+    A kind's offline model subclasses it: it overrides `reply` (the text, as the chatbot's
+    does) or, to call tools, `complete` (as the agent's scripted models do), and inherits the
+    rest.
+    """
 
     name = "offline"
 
@@ -290,7 +295,12 @@ class OfflineProvider:
         temperature: float,
         tools: Sequence[ToolSpec] = (),
     ) -> Iterator[str | ProviderResponse]:
-        """Yield the answer word by word, then the final response."""
-        response = self.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        """Yield the text of `complete`'s response word by word, then the response itself.
+
+        A subclass that overrides `complete` (a model that calls tools) streams through here too.
+        """
+        response = self.complete(
+            messages, max_tokens=max_tokens, temperature=temperature, tools=tools
+        )
         yield from re.findall(r"\S+\s*", response.text)
         yield response

@@ -23,6 +23,7 @@ from ..config import Settings, get_settings
 from ..llm.types import Provider
 from ..observability import get_logger
 from ..operations import track
+from ..readiness import store_ready
 from ..retrieval.embeddings import get_embedder
 from .build import build_agent
 from .build import offline_model as scripted_model
@@ -327,16 +328,5 @@ def offline_model() -> Provider:
 
 def ready(settings: Settings, agent_settings: AgentSettings | None = None) -> bool:
     """Tell whether the world store answers (it is created and seeded on first use)."""
-    try:
-        world = open_world((agent_settings or get_agent_settings()).world_url)
-    except (SQLAlchemyError, OSError) as exc:
-        logger.warning("the world store is not reachable: %s", exc)
-        return False
-    try:
-        world.ping()
-    except SQLAlchemyError as exc:
-        logger.warning("the world store is not reachable: %s", exc)
-        return False
-    finally:
-        world.close()
-    return True
+    url = (agent_settings or get_agent_settings()).world_url
+    return store_ready(open_world, url, what="the world store", errors=(SQLAlchemyError,))

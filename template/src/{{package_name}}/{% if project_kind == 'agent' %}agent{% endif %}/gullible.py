@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..llm import Message, ToolSpec
+from ..llm.offline import OfflineProvider
 from ..llm.types import ProviderResponse
 from .scripted import MODEL, Dice, plan, read_state, respond
 
@@ -40,13 +41,14 @@ def planted_calls(text: str) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-class GullibleModel:
-    """The scripted model, plus obedience to any instruction found in a tool result."""
+class GullibleModel(OfflineProvider):
+    """The scripted model, plus obedience to any instruction found in a tool result.
 
-    name = "offline"
+    The shared offline provider's `stream` around this model's `complete`.
+    """
 
     def __init__(self, model: str = f"{MODEL}-gullible", *, seed: int | None = None) -> None:
-        self.model = model
+        super().__init__(model)
         self.seed = seed
         self.obeyed: list[tuple[str, dict[str, Any]]] = []
 
@@ -73,17 +75,6 @@ class GullibleModel:
         task_text, seen, _ = read_state(honest)
         calls, text = plan(task_text, seen, {t.name for t in tools}, Dice(self.seed, task_text))
         return respond(self.model, messages, calls, text, turn)
-
-    def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int,
-        temperature: float,
-        tools: Sequence[ToolSpec] = (),
-    ) -> Iterator[str | ProviderResponse]:
-        """Yield the whole response (the evals never stream)."""
-        yield self.complete(messages, max_tokens=max_tokens, temperature=temperature, tools=tools)
 
 
 def _latest_results(messages: Sequence[Message]) -> list[Message]:

@@ -48,11 +48,12 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..llm import Message, ToolCall, ToolSpec
+from ..llm.offline import OfflineProvider
 from ..llm.pricing import estimate_tokens
 from ..llm.types import ProviderResponse, Usage
 from .scripted_task import Task
@@ -114,13 +115,15 @@ class Seen:
         return re.sub(rf"^Error: (?:{re.escape(tool)}: )?", "", text).rstrip(".")
 
 
-class ScriptedAgentModel:
-    """A deterministic (or seeded) provider that plans the support workflow's tool calls."""
+class ScriptedAgentModel(OfflineProvider):
+    """A deterministic (or seeded) provider that plans the support workflow's tool calls.
 
-    name = "offline"
+    The shared offline provider's `stream` (the text word by word, then the response) around
+    this model's `complete`.
+    """
 
     def __init__(self, model: str = MODEL, *, seed: int | None = None) -> None:
-        self.model = model
+        super().__init__(model)
         self.seed = seed
 
     def complete(
@@ -135,21 +138,6 @@ class ScriptedAgentModel:
         task_text, seen, turn = read_state(messages)
         calls, text = plan(task_text, seen, {t.name for t in tools}, Dice(self.seed, task_text))
         return respond(self.model, messages, calls, text, turn)
-
-    def stream(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int,
-        temperature: float,
-        tools: Sequence[ToolSpec] = (),
-    ) -> Iterator[str | ProviderResponse]:
-        """Yield the answer's text in pieces, then the whole response."""
-        response = self.complete(
-            messages, max_tokens=max_tokens, temperature=temperature, tools=tools
-        )
-        yield from re.findall(r"\S+\s*", response.text)
-        yield response
 
 
 def respond(

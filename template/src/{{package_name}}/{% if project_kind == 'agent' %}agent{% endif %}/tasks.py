@@ -3,13 +3,13 @@
 Every line is checked twice: against `TASK_SCHEMA` (JSON Schema, with `jsonschema`: field
 names, types, allowed values), then against the agent's tools (a reference names a real tool,
 gives only parameters it has, with values its schema accepts, and stays inside the task's
-allowlist). Every problem of every line is reported at once, as `file:line (id): where: what`.
+allowlist). The shared reader (`eval_suite.py`) reports every problem of every line at once,
+as `file:line (id): where: what`.
 The fields are documented in the README ("Evaluation results") and in `TASK_SCHEMA` below.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-from ..evaluation import EvalError
+from ..eval_suite import RecordError, SuiteError, SuiteFormat, read_suite
 from .runs import RunStatus
 from .tools import Tool
 
@@ -68,7 +68,7 @@ TASK_SCHEMA: dict[str, Any] = {
 """The shape of one task line; see the README for what each field means."""
 
 
-class TaskFileError(EvalError):
+class TaskFileError(SuiteError):
     """The task suite has invalid lines; the message lists every problem by line."""
 
 
@@ -129,38 +129,19 @@ def load_tasks(path: Path, tools: Mapping[str, Tool] | None = None) -> list[Task
         TaskFileError: The file is missing or empty, or a line is invalid (all are listed).
 
     """
-    if not path.exists():
-        raise TaskFileError(f"No task suite at {path}")
     validator = jsonschema.Draft202012Validator(TASK_SCHEMA)
-    cases: list[TaskCase] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not JSON ({exc.msg} at column {exc.colno})")
-            continue
-        label = f"{where} ({raw['id']})" if isinstance(raw, dict) and "id" in raw else where
+
+    def validate(raw: dict[str, Any]) -> TaskCase:
         errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
         if errors:
-            problems += [f"{label}: {_at(e.absolute_path)}: {e.message}" for e in errors]
-            continue
+            raise RecordError([f"{_at(e.absolute_path)}: {e.message}" for e in errors])
         case = TaskCase.from_dict(raw)
-        if case.id in seen:
-            problems.append(f"{label}: id: {case.id!r} is used already on line {seen[case.id]}")
-        seen[case.id] = number
-        problems += [f"{label}: {p}" for p in check_against_tools(case, tools or {})]
-        cases.append(case)
-    if problems:
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise TaskFileError(f"Invalid task suite {path}:\n" + "\n".join(problems[:20]) + more)
-    if not cases:
-        raise TaskFileError(f"{path} holds no tasks")
-    return cases
+        problems = check_against_tools(case, tools or {})
+        if problems:
+            raise RecordError(problems)
+        return case
+
+    return read_suite(path, validate, SuiteFormat("task suite", "tasks", TaskFileError))
 
 
 def check_against_tools(case: TaskCase, tools: Mapping[str, Tool]) -> list[str]:

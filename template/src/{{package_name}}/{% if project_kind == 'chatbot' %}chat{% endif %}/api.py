@@ -30,6 +30,7 @@ from ..config import Settings, get_settings
 from ..llm.types import Provider
 from ..observability import get_logger
 from ..operations import track
+from ..readiness import store_ready
 from . import metrics
 from .ab import compare, prompt_versions
 from .engine import (
@@ -410,16 +411,5 @@ def offline_model() -> Provider:
 
 def ready(settings: Settings, chat: ChatSettings | None = None) -> bool:
     """Tell whether the message store answers (it is created on first use)."""
-    try:
-        store = open_store((chat or get_chat_settings()).db_url)
-    except (SQLAlchemyError, OSError) as exc:
-        logger.warning("the message store is not reachable: %s", exc)
-        return False
-    try:
-        store.ping()
-    except SQLAlchemyError as exc:
-        logger.warning("the message store is not reachable: %s", exc)
-        return False
-    finally:
-        store.close()
-    return True
+    url = (chat or get_chat_settings()).db_url
+    return store_ready(open_store, url, what="the message store", errors=(SQLAlchemyError,))

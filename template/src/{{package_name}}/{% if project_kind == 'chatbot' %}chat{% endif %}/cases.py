@@ -16,18 +16,18 @@ false: it cites none; absent: not checked). `if_reply_contains` makes the simula
 react to the reply (`simulated_user.py`). `persona` describes the simulated user (reported,
 not sent); `context_tokens` runs the conversation with CHAT_CONTEXT_TOKENS set that small.
 
-Every problem of every line is reported at once, as `file:line (id): where: what`.
+The shared reader (`eval_suite.py`) reports every problem of every line at once, as
+`file:line (id): where: what`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..evaluation import EvalError
+from ..eval_suite import RecordError, SuiteError, SuiteFormat, read_suite
 
 CATEGORIES = ("support", "retention", "long", "refusal", "safety", "injection", "out_of_scope")
 Category = Literal["support", "retention", "long", "refusal", "safety", "injection", "out_of_scope"]
@@ -93,8 +93,11 @@ class Conversation(_Strict):
     context_tokens: int | None = Field(default=None, ge=64, le=200_000)
 
 
-class CaseFileError(EvalError):
+class CaseFileError(SuiteError):
     """The conversation suite has invalid lines; the message lists every problem by line."""
+
+
+_FORMAT = SuiteFormat("conversation suite", "conversations", CaseFileError)
 
 
 def load_cases(path: Path) -> list[Conversation]:
@@ -104,38 +107,15 @@ def load_cases(path: Path) -> list[Conversation]:
         CaseFileError: The file is missing or empty, or a line is invalid (all are listed).
 
     """
-    if not path.exists():
-        raise CaseFileError(f"No conversation suite at {path}")
-    cases: list[Conversation] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not JSON ({exc.msg} at column {exc.colno})")
-            continue
-        label = f"{where} ({raw['id']})" if isinstance(raw, dict) and "id" in raw else where
-        try:
-            case = Conversation.model_validate(raw)
-        except ValidationError as exc:
-            problems += [f"{label}: {_at(e['loc'])}: {e['msg']}" for e in exc.errors()]
-            continue
-        if case.id in seen:
-            problems.append(f"{label}: id: {case.id!r} is used already on line {seen[case.id]}")
-        seen[case.id] = number
-        cases.append(case)
-    if problems:
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise CaseFileError(
-            f"Invalid conversation suite {path}:\n" + "\n".join(problems[:20]) + more
-        )
-    if not cases:
-        raise CaseFileError(f"{path} holds no conversations")
-    return cases
+    return read_suite(path, _conversation, _FORMAT)
+
+
+def _conversation(raw: dict[str, Any]) -> Conversation:
+    """Validate one line of the suite."""
+    try:
+        return Conversation.model_validate(raw)
+    except ValidationError as exc:
+        raise RecordError([f"{_at(e['loc'])}: {e['msg']}" for e in exc.errors()]) from None
 
 
 def _at(loc: tuple[int | str, ...]) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+from ..eval_suite import RecordError, SuiteFormat, read_suite
 from ..evaluation import EvalError
 from ..retrieval.settings import RagSettings
 
@@ -23,22 +24,29 @@ class Case:
     must_not_include: list[str] = field(default_factory=list)
 
 
+_FORMAT = SuiteFormat("golden set", "cases")
+
+
 def load_cases(path: Path) -> list[Case]:
-    """Read the golden set, one JSON object per line."""
-    if not path.exists():
-        raise EvalError(f"No eval cases at {path}")
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            cases.append(Case(**raw))
-        except (ValueError, TypeError) as exc:
-            raise EvalError(f"{path}:{number} is not a valid case ({exc})") from None
-    if not cases:
-        raise EvalError(f"{path} holds no cases")
-    return cases
+    """Read the golden set, one JSON object per line.
+
+    Raises:
+        SuiteError: The file is missing or empty, or a line is invalid (all are listed).
+
+    """
+    return read_suite(path, _case, _FORMAT)
+
+
+def _case(raw: dict[str, Any]) -> Case:
+    """Validate one line: every required field present, no unknown one."""
+    known = {f.name: f for f in fields(Case)}
+    required = [n for n, f in known.items() if f.default is f.default_factory is MISSING]
+    problems = [f"{name}: required" for name in required if name not in raw]
+    listing = ", ".join(known)
+    problems += [f"{name}: not a case field ({listing})" for name in raw if name not in known]
+    if problems:
+        raise RecordError(problems)
+    return Case(**raw)
 
 
 def find_corpus(rag: RagSettings, cases_path: Path) -> Path:
