@@ -9,14 +9,14 @@ returns the turn's events: `start`, then `sources` when grounded, `token`s, and 
 `error` when the provider failed. A cancelled turn (the Stop button, a client gone) is stored
 `stopped` with the text so far; a provider failing mid-stream is stored `partial` (before the
 first token: `error`), so the thread stays consistent either way. Turns on one thread are
-serialised by a lock per thread id, held from reading the branch to storing the reply.
+serialised by the store's lock per thread (`thread_lock.py`: in the process, and across
+replicas on PostgreSQL), held from reading the branch to storing the reply.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,19 +83,14 @@ class ChatEngine:
         self.prompt: Prompt = load_prompt(
             PROMPT_NAME, prompt_version or chat.prompt_version or None
         )
-        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        """One lock per thread id with a turn under way (a lock no turn holds goes away)."""
-        self._guard = threading.Lock()
 
     def variant(self, prompt_version: str) -> ChatEngine:
         """Return an engine like this one with another prompt version (for A/B).
 
-        It shares the model client, the store, the retriever and the per-thread locks, so
-        its turns and this engine's are serialised on a thread as one engine's are.
+        It shares the model client, the store (and so the threads' locks), and the retriever,
+        so its turns and this engine's are serialised on a thread as one engine's are.
         """
-        other = ChatEngine(
+        return ChatEngine(
             self.settings,
             self.chat,
             llm=self.llm,
@@ -103,8 +98,6 @@ class ChatEngine:
             retriever=self.retriever,
             prompt_version=prompt_version,
         )
-        other._locks, other._guard = self._locks, self._guard
-        return other
 
     @property
     def prompt_ref(self) -> str:
@@ -142,13 +135,6 @@ class ChatEngine:
         if thread is None:
             raise ThreadNotFoundError(f"No thread {thread_id!r}")
         return thread
-
-    def _lock(self, thread_id: str) -> threading.Lock:
-        with self._guard:
-            lock = self._locks.get(thread_id)
-            if lock is None:
-                lock = self._locks[thread_id] = threading.Lock()
-            return lock
 
     # --- turns -------------------------------------------------------------------------
 
@@ -218,7 +204,7 @@ class ChatEngine:
     def _user_turn(
         self, thread_id: str, text: str, parent_id: str | None, cancel: threading.Event | None
     ) -> Iterator[ChatEvent]:
-        with self._lock(thread_id):
+        with self.store.locks.hold(thread_id):
             started = time.perf_counter()
             if parent_id is None:
                 thread = self.store.get_thread(thread_id)
@@ -243,7 +229,7 @@ class ChatEngine:
             yield from respond(self, turn, text, history, cancel)
 
     def _again(self, user: MessageRecord, cancel: threading.Event | None) -> Iterator[ChatEvent]:
-        with self._lock(user.thread_id):
+        with self.store.locks.hold(user.thread_id):
             started = time.perf_counter()
             history = self.store.branch(user.thread_id, user.parent_id) if user.parent_id else []
             turn = TurnState(user.thread_id, user, new_id(), started)

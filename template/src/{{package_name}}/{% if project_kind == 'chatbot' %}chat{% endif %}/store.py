@@ -9,12 +9,11 @@ it). Deleting a thread marks it deleted: every lookup treats it as gone.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, insert, or_, select, update
 
+from .database import open_database
 from .records import (
     MessageRecord,
     StoreError,
@@ -26,20 +25,9 @@ from .records import (
     thread_from_row,
 )
 from .tables import ab_votes, messages, metadata, quota_usage, threads
+from .thread_lock import ThreadLocks
 
 TITLE_CHARS = 60
-
-
-def _sqlite_pragmas(connection: Any, record: Any) -> None:
-    """Use write-ahead logging, synced at checkpoints.
-
-    Readers never wait for the writer, and a commit costs no fsync: a power cut may lose the
-    last turns, never corrupt the file.
-    """
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 class ChatStore:
@@ -47,22 +35,14 @@ class ChatStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = make_url(url)
-        options: dict[str, Any] = {"future": True}
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-            url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-        self.engine: Engine = create_engine(url, **options)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine: Engine = open_database(url)
         metadata.create_all(self.engine)
+        self.locks = ThreadLocks(url, self.engine.dialect.name)
+        """Turns on one thread run one at a time (across replicas on PostgreSQL)."""
 
     def close(self) -> None:
         """Release the store's connections."""
+        self.locks.close()
         self.engine.dispose()
 
     def ping(self) -> None:
