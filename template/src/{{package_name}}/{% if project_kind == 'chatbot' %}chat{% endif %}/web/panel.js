@@ -380,8 +380,10 @@ export function mount(root, api) {
       await readEvents(response, (kind, data) => {
         if (kind === "start") threadId = data.thread_id;
         else if (kind === "token") content.textContent = (content.textContent ?? "") + data.text;
-        else if (kind === "sources") renderSources(reply, data.sources);
-        else if (kind === "done") content.textContent = data.text;
+        else if (kind === "done") {
+          content.textContent = data.text;
+          renderSources(reply, data.sources ?? []); // the cited ones: not every passage retrieved
+        }
         else if (kind === "error") api.showError(`The reply failed (${data.status}): ${data.message}`);
       });
     } catch (error) {
