@@ -14,7 +14,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import ChatEngine, Reply, collect
+from .engine import ChatEngine
+from .events import Reply, collect
 
 
 @dataclass(frozen=True)

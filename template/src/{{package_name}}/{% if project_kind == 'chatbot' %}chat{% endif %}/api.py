@@ -11,17 +11,14 @@ cancel event is set and the reply is stored `stopped` with the text so far.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -29,12 +26,12 @@ from ..access import supplied_key
 from ..config import Settings, get_settings
 from ..llm.types import Provider
 from ..observability import get_logger
-from ..operations import track
 from ..readiness import store_ready
 from . import metrics
 from .ab import compare, prompt_versions
-from .engine import (
-    ChatEngine,
+from .engine import ChatEngine
+from .event_stream import stream_response
+from .events import (
     ChatEvent,
     ChatInputError,
     MessageNotFoundError,
@@ -42,10 +39,20 @@ from .engine import (
     ThreadNotFoundError,
 )
 from .offline import offline_model as chat_model
+from .records import StoreError
 from .samples import SAMPLES
+from .schemas import (
+    ABIn,
+    MessageIn,
+    SampleOut,
+    ThreadCreate,
+    ThreadOut,
+    ThreadPatch,
+    TreeOut,
+    VoteIn,
+)
 from .settings import ChatSettings, get_chat_settings
-from .signals import track_turn
-from .store import ChatStore, StoreError, Winner, open_store
+from .store import ChatStore, open_store
 from .wiring import build_retriever
 
 logger = get_logger(__name__)
@@ -54,7 +61,6 @@ logger = get_logger(__name__)
 PAGE_TITLE = "Northwind Cloud assistant"
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @asynccontextmanager
@@ -71,91 +77,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(tags=["chat"], lifespan=_lifespan)
-
-
-class ThreadCreate(BaseModel):
-    """A new thread, with an optional title (else the first message names it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(default="", max_length=200)
-
-
-class ThreadPatch(BaseModel):
-    """Rename a thread, or switch the branch it shows (any message of the branch)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = Field(default=None, max_length=200)
-    active_leaf_id: str | None = Field(default=None, max_length=64)
-
-
-class MessageIn(BaseModel):
-    """A user message; `parent_id` puts it under another reply (an edit), or `root`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    content: str = Field(max_length=100_000, description="The message (CHAT_MAX_MESSAGE_CHARS).")
-    parent_id: str | None = Field(default=None, max_length=64)
-
-
-class ThreadOut(BaseModel):
-    """A thread as lists show it."""
-
-    id: str
-    title: str
-    created_at: str
-    updated_at: str
-    active_leaf_id: str | None
-
-
-class MessageOut(BaseModel):
-    """One message of a thread's tree."""
-
-    id: str
-    thread_id: str
-    parent_id: str | None
-    role: Literal["user", "assistant"]
-    content: str
-    status: str
-    created_at: str
-    prompt_version: str
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
-    latency_ms: float
-    first_token_ms: float | None
-    sources: list[dict[str, Any]]
-
-
-class TreeOut(ThreadOut):
-    """A thread with every message of every branch."""
-
-    messages: list[MessageOut]
-
-
-class SampleOut(BaseModel):
-    """A sample first message for the web page, and whether the bot answers or refuses it."""
-
-    message: str
-    expect: Literal["answer", "refusal"]
-
-
-class ABIn(BaseModel):
-    """A message to answer with both prompt versions of `CHAT_AB_PROMPTS`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    thread_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    content: str = Field(max_length=100_000)
-
-
-class VoteIn(BaseModel):
-    """Which of the two replies was better."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    winner: Winner
 
 
 _build_lock = threading.Lock()
@@ -272,7 +193,7 @@ async def post_message(
             user=_user(request),
         )
     )
-    return _stream(request, events, cancel, engine.stored_text(body.content.strip()))
+    return stream_response(request, events, cancel, engine.stored_text(body.content.strip()))
 
 
 @router.post("/messages/{message_id}/regenerate", response_class=StreamingResponse)
@@ -282,7 +203,7 @@ async def regenerate(message_id: Id, engine: EngineDep, request: Request) -> Str
     events = await _checked(
         lambda: engine.regenerate(message_id, cancel=cancel, user=_user(request))
     )
-    return _stream(request, events, cancel, _asked(engine, message_id))
+    return stream_response(request, events, cancel, _asked(engine, message_id))
 
 
 @router.post("/ab")
@@ -352,56 +273,6 @@ def _user(request: Request) -> str:
     if key:
         return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
     return "ip:" + (request.client.host if request.client else "unknown")
-
-
-def sse(event: ChatEvent) -> str:
-    """Return one event in the server-sent events format."""
-    return f"event: {event.kind}\ndata: {json.dumps(event.data, separators=(',', ':'))}\n\n"
-
-
-def _stream(
-    request: Request, events: Iterator[ChatEvent], cancel: threading.Event, message: str
-) -> StreamingResponse:
-    async def body() -> AsyncIterator[str]:
-        start: dict[str, Any] = {}
-        async for event in relay(events, request.is_disconnected, cancel):
-            if event.kind == "start":
-                start = event.data
-            elif event.kind == "done":
-                done = event.data
-                track(request, partial(track_turn, message, start, done))
-            yield sse(event)
-
-    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
-
-
-async def relay(
-    events: Iterator[ChatEvent],
-    disconnected: Callable[[], Any],
-    cancel: threading.Event,
-) -> AsyncGenerator[ChatEvent]:
-    """Yield a turn's events from a worker thread; a client gone sets `cancel`.
-
-    However the stream ends (to its end, the client gone, the server stopping), the turn is
-    run to its end in a worker thread, so its reply is stored and the thread's lock released.
-    """
-    try:
-        while True:
-            if await disconnected():
-                cancel.set()
-            event = await run_in_threadpool(next, events, None)
-            if event is None:
-                return
-            yield event
-    finally:
-        cancel.set()
-        with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_drain, events)
-
-
-def _drain(events: Iterator[ChatEvent]) -> None:
-    for _ in events:
-        pass
 
 
 def offline_model() -> Provider:

@@ -9,26 +9,21 @@ returns the turn's events: `start`, then `sources` when grounded, `token`s, and 
 `error` when the provider failed. A cancelled turn (the Stop button, a client gone) is stored
 `stopped` with the text so far; a provider failing mid-stream is stored `partial` (before the
 first token: `error`), so the thread stays consistent either way. Turns on one thread are
-serialised by a lock per thread id, held from reading the branch to storing the reply.
+serialised by the store's lock per thread (`thread_lock.py`: in the process, and across
+replicas on PostgreSQL), held from reading the branch to storing the reply.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import weakref
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from ..config import Settings
 from ..llm.client import LLMClient
-from ..llm.pricing import estimate_tokens
-from ..llm.types import LLMError, Message
-from ..observability import get_logger
 from ..prompts import Prompt, load_prompt
 from . import metrics
-from .context import Fitted, fit
 from .events import (
     ChatEvent,
     ChatInputError,
@@ -38,10 +33,13 @@ from .events import (
     ThreadNotFoundError,
     collect,
 )
-from .guardrails import OFF_TOPIC_REFUSAL, moderate, on_topic, quota_day, redact, reset_at
-from .passages import Passage, Retriever
+from .guardrails import quota_day, redact, reset_at
+from .passages import Retriever
+from .records import MessageRecord, ThreadRecord, new_id, now
+from .respond import respond
 from .settings import ChatSettings
-from .store import ChatStore, MessageRecord, Status, ThreadRecord, new_id, now
+from .store import ChatStore
+from .turn_record import TurnState
 
 __all__ = [
     "NEW_THREAD",
@@ -57,33 +55,11 @@ __all__ = [
     "collect",
 ]
 
-logger = get_logger(__name__)
-
 PROMPT_NAME = "chat_system"
 ROOT = "root"
 """`parent_id` of a message that starts a new first branch (an edit of the first message)."""
 NEW_THREAD = "new"
 """The thread id that creates a thread (`None` does too)."""
-
-
-@dataclass
-class _Turn:
-    """What one turn gathers on its way to the stored reply."""
-
-    thread_id: str
-    user: MessageRecord
-    message_id: str
-    started: float
-    parts: list[str] = field(default_factory=list)
-    status: Status = "complete"
-    first_token_ms: float | None = None
-    refusal: str | None = None
-    error: str | None = None
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    top_score: float | None = None
-    fitted: Fitted | None = None
-    turns: int = 1
-    stored: MessageRecord | None = None
 
 
 class ChatEngine:
@@ -107,19 +83,14 @@ class ChatEngine:
         self.prompt: Prompt = load_prompt(
             PROMPT_NAME, prompt_version or chat.prompt_version or None
         )
-        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        """One lock per thread id with a turn under way (a lock no turn holds goes away)."""
-        self._guard = threading.Lock()
 
     def variant(self, prompt_version: str) -> ChatEngine:
         """Return an engine like this one with another prompt version (for A/B).
 
-        It shares the model client, the store, the retriever and the per-thread locks, so
-        its turns and this engine's are serialised on a thread as one engine's are.
+        It shares the model client, the store (and so the threads' locks), and the retriever,
+        so its turns and this engine's are serialised on a thread as one engine's are.
         """
-        other = ChatEngine(
+        return ChatEngine(
             self.settings,
             self.chat,
             llm=self.llm,
@@ -127,8 +98,6 @@ class ChatEngine:
             retriever=self.retriever,
             prompt_version=prompt_version,
         )
-        other._locks, other._guard = self._locks, self._guard
-        return other
 
     @property
     def prompt_ref(self) -> str:
@@ -166,13 +135,6 @@ class ChatEngine:
         if thread is None:
             raise ThreadNotFoundError(f"No thread {thread_id!r}")
         return thread
-
-    def _lock(self, thread_id: str) -> threading.Lock:
-        with self._guard:
-            lock = self._locks.get(thread_id)
-            if lock is None:
-                lock = self._locks[thread_id] = threading.Lock()
-            return lock
 
     # --- turns -------------------------------------------------------------------------
 
@@ -242,7 +204,7 @@ class ChatEngine:
     def _user_turn(
         self, thread_id: str, text: str, parent_id: str | None, cancel: threading.Event | None
     ) -> Iterator[ChatEvent]:
-        with self._lock(thread_id):
+        with self.store.locks.hold(thread_id):
             started = time.perf_counter()
             if parent_id is None:
                 thread = self.store.get_thread(thread_id)
@@ -263,209 +225,19 @@ class ChatEngine:
                 created_at=now(),
             )
             self.store.add_message(user)
-            yield from self._respond(
-                _Turn(thread_id, user, new_id(), started), text, history, cancel
-            )
+            turn = TurnState(thread_id, user, new_id(), started)
+            yield from respond(self, turn, text, history, cancel)
 
     def _again(self, user: MessageRecord, cancel: threading.Event | None) -> Iterator[ChatEvent]:
-        with self._lock(user.thread_id):
+        with self.store.locks.hold(user.thread_id):
             started = time.perf_counter()
             history = self.store.branch(user.thread_id, user.parent_id) if user.parent_id else []
-            turn = _Turn(user.thread_id, user, new_id(), started)
-            yield from self._respond(turn, user.content, history, cancel)
-
-    def _respond(
-        self,
-        turn: _Turn,
-        text: str,
-        history: Sequence[MessageRecord],
-        cancel: threading.Event | None,
-    ) -> Iterator[ChatEvent]:
-        """Guard, fit, retrieve, prompt, stream and store one reply (the lock is held)."""
-        turn.turns = 1 + sum(1 for m in history if m.role == "user")
-        yield ChatEvent(
-            "start",
-            {
-                "thread_id": turn.thread_id,
-                "user_message_id": turn.user.id,
-                "message_id": turn.message_id,
-            },
-        )
-        try:
-            yield from self._guarded(turn, text, history, cancel)
-        finally:
-            if turn.stored is None:  # the consumer went away mid-stream: keep what was said
-                turn.status = "stopped"
-                self._store_reply(turn)
-        if turn.error is None:  # a failed turn's stream ends with its `error` event
-            yield self._final(turn)
-
-    def _guarded(
-        self,
-        turn: _Turn,
-        text: str,
-        history: Sequence[MessageRecord],
-        cancel: threading.Event | None,
-    ) -> Iterator[ChatEvent]:
-        flagged = moderate(text)
-        passages: Sequence[Passage] = []
-        if flagged is None and self.retriever is not None:
-            try:
-                passages = self.retriever.search(text, self.chat.top_k)
-            except Exception as exc:
-                logger.error("retrieval failed during a chat turn: %s", exc)
-                turn.status, turn.error = "error", f"The documents' index failed: {exc}"
-                self._store_reply(turn)
-                return
-            turn.top_score = passages[0].score if passages else 0.0
-        if flagged is not None:
-            yield from self._refuse(turn, flagged.category, flagged.refusal)
-            return
-        if not on_topic(text, top_score=turn.top_score, min_score=self.chat.min_grounding):
-            yield from self._refuse(turn, "off_topic", OFF_TOPIC_REFUSAL)
-            return
-        turn.sources = [
-            {"n": n, "source": p.source, "title": p.title, "text": p.text}
-            for n, p in enumerate(passages, start=1)
-        ]
-        if turn.sources:
-            yield ChatEvent("sources", {"sources": turn.sources})
-        yield from self._stream(turn, text, history, cancel)
-
-    def _refuse(self, turn: _Turn, reason: str, refusal: str) -> Iterator[ChatEvent]:
-        turn.status, turn.refusal = "refused", reason
-        turn.first_token_ms = _ms(turn.started)
-        turn.parts = [refusal]
-        self._store_reply(turn)
-        yield ChatEvent("token", {"text": refusal})
-
-    def _stream(
-        self,
-        turn: _Turn,
-        text: str,
-        history: Sequence[MessageRecord],
-        cancel: threading.Event | None,
-    ) -> Iterator[ChatEvent]:
-        rendered = self.prompt.render(
-            message=text, sources=turn.sources if self.retriever is not None else None
-        )
-        system = [m for m in rendered if m.role == "system"]
-        current = [m for m in rendered if m.role == "user"]
-        earlier = [Message(m.role, m.content) for m in history if m.content and m.status != "error"]
-        turn.fitted = fit(
-            system,
-            earlier,
-            current,
-            budget=self.chat.context_tokens,
-            policy=self.chat.context_policy,
-            count=self._count,
-        )
-        stream = self.llm.stream(
-            turn.fitted.messages, prompt=self.prompt.ref, max_tokens=self.chat.max_output_tokens
-        )
-        pending: list[ChatEvent] = []
-        try:
-            for piece in stream:
-                if cancel is not None and cancel.is_set():
-                    turn.status = "stopped"
-                    break
-                if turn.first_token_ms is None:
-                    turn.first_token_ms = _ms(turn.started)
-                    metrics.FIRST_TOKEN.observe(turn.first_token_ms / 1000)
-                turn.parts.append(piece)
-                flagged = moderate("".join(turn.parts))
-                if flagged is not None:
-                    turn.status, turn.refusal = "refused", "output"
-                    turn.parts = [flagged.refusal]
-                    break
-                yield ChatEvent("token", {"text": piece})
-        except LLMError as exc:
-            turn.status = "partial" if turn.parts else "error"
-            turn.error = str(exc)
-            logger.warning("the model failed during a chat turn (%s): %s", turn.status, exc)
-        finally:
-            stream.close()
-        self._store_reply(turn)
-        if turn.error is not None:
-            pending.append(ChatEvent("error", {"message": turn.error, "status": turn.status}))
-        yield from pending
-
-    def _count(self, messages: Sequence[Message]) -> int:
-        tokens, _ = self.llm.estimate(messages, max_tokens=0)
-        return tokens
+            turn = TurnState(user.thread_id, user, new_id(), started)
+            yield from respond(self, turn, user.content, history, cancel)
 
     def stored_text(self, text: str) -> str:
         """Return what is stored and logged of `text` (redacted when CHAT_REDACT_PII is on)."""
         return redact(text) if self.chat.redact_pii else text
-
-    def _store_reply(self, turn: _Turn) -> None:
-        text = "".join(turn.parts)
-        fitted = turn.fitted
-        completion = self.llm.last_completion
-        if fitted is None:
-            tokens_in = tokens_out = 0
-            cost = 0.0
-        elif turn.status == "complete" and completion is not None and completion.text == text:
-            tokens_in, tokens_out = completion.usage.input_tokens, completion.usage.output_tokens
-            cost = completion.cost_usd
-        else:
-            tokens_in, tokens_out = fitted.tokens, estimate_tokens(text)
-            cost = self.llm.prices.estimate(self.llm.model, tokens_in, tokens_out)
-        record = MessageRecord(
-            id=turn.message_id,
-            thread_id=turn.thread_id,
-            parent_id=turn.user.id,
-            role="assistant",
-            content=self.stored_text(text),
-            status=turn.status,
-            created_at=now(),
-            prompt_version=self.prompt_ref,
-            input_tokens=tokens_in,
-            output_tokens=tokens_out,
-            cost_usd=round(cost, 8),
-            latency_ms=_ms(turn.started),
-            first_token_ms=turn.first_token_ms,
-            sources=[source for source in turn.sources if f"[{source['n']}]" in text],
-        )
-        turn.stored = self.store.add_message(record)
-        metrics.TURNS.labels(status=turn.status).inc()
-        if turn.refusal is not None:
-            metrics.REFUSALS.labels(reason=turn.refusal).inc()
-        action = "none" if fitted is None else fitted.action
-        metrics.CONTEXT_ACTIONS_TOTAL.labels(action=action).inc()
-
-    def _final(self, turn: _Turn) -> ChatEvent:
-        record = turn.stored
-        assert record is not None  # noqa: S101 - _respond stores before this
-        fitted = turn.fitted
-        return ChatEvent(
-            "done",
-            {
-                "status": record.status,
-                "usage": {
-                    "input_tokens": record.input_tokens,
-                    "output_tokens": record.output_tokens,
-                },
-                "cost_usd": record.cost_usd,
-                "latency_ms": record.latency_ms,
-                "first_token_ms": record.first_token_ms,
-                "prompt_version": record.prompt_version,
-                "text": record.content,
-                "sources": record.sources,
-                "refusal": turn.refusal,
-                "context": {
-                    "action": "none" if fitted is None else fitted.action,
-                    "tokens": 0 if fitted is None else fitted.tokens,
-                    "dropped": 0 if fitted is None else fitted.dropped,
-                },
-                "top_score": turn.top_score,
-                "turns": turn.turns,
-            },
-        )
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
 
 
 def _gone(thread_id: str) -> ChatEvent:

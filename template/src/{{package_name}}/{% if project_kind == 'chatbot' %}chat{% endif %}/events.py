@@ -19,7 +19,8 @@ class ChatEvent:
     """What a turn streams.
 
     start: {thread_id, user_message_id, message_id}; token: {text};
-    sources: {sources: [{n, source, title, text}]};
+    sources: {sources: [{n, source, title, text}]} (every passage the model is given; a
+    reply shows only those it cites, `done`'s `sources`: a greeting cites none);
     done: {status, usage: {input_tokens, output_tokens}, cost_usd, latency_ms,
     first_token_ms, prompt_version, text, sources (those the reply cites), refusal,
     context: {action, tokens, dropped}, top_score, turns};

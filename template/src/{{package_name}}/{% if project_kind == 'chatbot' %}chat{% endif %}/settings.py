@@ -25,11 +25,6 @@ class ChatSettings(BaseSettings):
         default=3000, ge=64, description="Tokens of conversation the model sees, at most."
     )
     context_policy: ContextPolicy = "summarise"
-    summary_model: str = Field(
-        default="",
-        description="Reserved: a model to summarise dropped turns with. Not used yet; the "
-        "summary is extractive whatever it says.",
-    )
     max_message_chars: int = Field(default=4000, ge=1, le=100_000)
     max_output_tokens: int = Field(default=400, ge=16, le=8000)
     redact_pii: bool = True

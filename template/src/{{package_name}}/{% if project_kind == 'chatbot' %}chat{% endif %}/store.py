@@ -9,167 +9,25 @@ it). Deleting a thread marks it deleted: every lookup treats it as gone.
 
 from __future__ import annotations
 
-import json
-import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    func,
-    insert,
-    or_,
-    select,
-    update,
+from sqlalchemy import Engine, func, insert, or_, select, update
+
+from .database import open_database
+from .records import (
+    MessageRecord,
+    StoreError,
+    ThreadRecord,
+    Winner,
+    message_from_row,
+    new_id,
+    now,
+    thread_from_row,
 )
-from sqlalchemy.engine import make_url
+from .tables import ab_votes, messages, metadata, quota_usage, threads
+from .thread_lock import ThreadLocks
 
-Role = Literal["user", "assistant"]
-Status = Literal["complete", "partial", "stopped", "error", "refused"]
 TITLE_CHARS = 60
-
-metadata = MetaData()
-threads = Table(
-    "threads",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("title", String(200), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("active_leaf_id", String(40), nullable=True),
-    Column("deleted", Boolean, nullable=False, default=False),
-)
-messages = Table(
-    "messages",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("thread_id", String(40), ForeignKey("threads.id"), nullable=False),
-    Column("parent_id", String(40), nullable=True),
-    Column("role", String(16), nullable=False),
-    Column("content", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("prompt_version", String(80), nullable=False, default=""),
-    Column("input_tokens", Integer, nullable=False, default=0),
-    Column("output_tokens", Integer, nullable=False, default=0),
-    Column("cost_usd", Float, nullable=False, default=0.0),
-    Column("latency_ms", Float, nullable=False, default=0.0),
-    Column("first_token_ms", Float, nullable=True),
-    Column("sources", JSON, nullable=False, default=list),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Index("ix_messages_thread", "thread_id", "created_at"),
-)
-quota_usage = Table(
-    "quota_usage",
-    metadata,
-    Column("user_key", String(200), primary_key=True),
-    Column("day", String(10), primary_key=True),
-    Column("count", Integer, nullable=False),
-)
-
-ab_votes = Table(
-    "ab_votes",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("thread_id", String(40), nullable=False),
-    Column("message_a", String(40), nullable=False),
-    Column("message_b", String(40), nullable=False),
-    Column("prompt_a", String(80), nullable=False),
-    Column("prompt_b", String(80), nullable=False),
-    Column("winner", String(8), nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-Winner = Literal["a", "b", "tie"]
-
-
-class StoreError(ValueError):
-    """A request the store cannot honour (a leaf of another thread, say)."""
-
-
-def new_id() -> str:
-    """Return a new random id (hex, 32 characters)."""
-    return uuid.uuid4().hex
-
-
-def now() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class ThreadRecord:
-    """A thread: its title, times and the leaf of its active branch."""
-
-    id: str
-    title: str
-    created_at: datetime
-    updated_at: datetime
-    active_leaf_id: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the thread as JSON-ready data."""
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        data["updated_at"] = self.updated_at.isoformat()
-        return data
-
-
-@dataclass(frozen=True)
-class MessageRecord:
-    """One message of a thread's tree, with what its reply cost."""
-
-    id: str
-    thread_id: str
-    parent_id: str | None
-    role: Role
-    content: str
-    status: Status
-    created_at: datetime
-    prompt_version: str = ""
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    first_token_ms: float | None = None
-    sources: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the message as JSON-ready data."""
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        return data
-
-
-def _aware(value: datetime) -> datetime:
-    """Return `value` with UTC attached (SQLite gives naive datetimes back)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _sqlite_pragmas(connection: Any, record: Any) -> None:
-    """Use write-ahead logging, synced at checkpoints.
-
-    Readers never wait for the writer, and a commit costs no fsync: a power cut may lose the
-    last turns, never corrupt the file.
-    """
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 class ChatStore:
@@ -177,22 +35,14 @@ class ChatStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = make_url(url)
-        options: dict[str, Any] = {"future": True}
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-            url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
-        self.engine: Engine = create_engine(url, **options)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine: Engine = open_database(url)
         metadata.create_all(self.engine)
+        self.locks = ThreadLocks(url, self.engine.dialect.name)
+        """Turns on one thread run one at a time (across replicas on PostgreSQL)."""
 
     def close(self) -> None:
         """Release the store's connections."""
+        self.locks.close()
         self.engine.dispose()
 
     def ping(self) -> None:
@@ -225,7 +75,7 @@ class ChatStore:
             row = conn.execute(
                 select(threads).where(threads.c.id == thread_id, threads.c.deleted.is_(False))
             ).first()
-        return None if row is None else self._thread(row._mapping)
+        return None if row is None else thread_from_row(row._mapping)
 
     def list_threads(self, query: str = "", limit: int = 20) -> list[ThreadRecord]:
         """Return threads, most recently updated first; `query` searches titles and messages."""
@@ -240,7 +90,7 @@ class ChatStore:
             )
         statement = statement.order_by(threads.c.updated_at.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [self._thread(row._mapping) for row in conn.execute(statement)]
+            return [thread_from_row(row._mapping) for row in conn.execute(statement)]
 
     def update_thread(
         self, thread_id: str, *, title: str | None = None, active_leaf_id: str | None = None
@@ -304,7 +154,7 @@ class ChatStore:
                 .join(threads, threads.c.id == messages.c.thread_id)
                 .where(messages.c.id == message_id, threads.c.deleted.is_(False))
             ).first()
-        return None if row is None else self._message(row._mapping)
+        return None if row is None else message_from_row(row._mapping)
 
     def messages(self, thread_id: str) -> list[MessageRecord]:
         """Return every message of a thread (all branches), oldest first."""
@@ -314,7 +164,7 @@ class ChatStore:
                 .where(messages.c.thread_id == thread_id)
                 .order_by(messages.c.created_at, messages.c.id)
             )
-            return [self._message(row._mapping) for row in rows]
+            return [message_from_row(row._mapping) for row in rows]
 
     def branch(self, thread_id: str, leaf_id: str | None = None) -> list[MessageRecord]:
         """Return the path from the root to `leaf_id` (default: the active leaf), root first."""
@@ -427,40 +277,6 @@ class ChatStore:
             if message.sources:
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
-
-    # --- rows --------------------------------------------------------------------------
-
-    @staticmethod
-    def _thread(row: Any) -> ThreadRecord:
-        return ThreadRecord(
-            id=row["id"],
-            title=row["title"],
-            created_at=_aware(row["created_at"]),
-            updated_at=_aware(row["updated_at"]),
-            active_leaf_id=row["active_leaf_id"],
-        )
-
-    @staticmethod
-    def _message(row: Any) -> MessageRecord:
-        sources = row["sources"]
-        if isinstance(sources, str):  # pragma: no cover - a driver without JSON support
-            sources = json.loads(sources)
-        return MessageRecord(
-            id=row["id"],
-            thread_id=row["thread_id"],
-            parent_id=row["parent_id"],
-            role=row["role"],
-            content=row["content"],
-            status=row["status"],
-            created_at=_aware(row["created_at"]),
-            prompt_version=row["prompt_version"],
-            input_tokens=row["input_tokens"],
-            output_tokens=row["output_tokens"],
-            cost_usd=row["cost_usd"],
-            latency_ms=row["latency_ms"],
-            first_token_ms=row["first_token_ms"],
-            sources=list(sources or []),
-        )
 
 
 def open_store(url: str) -> ChatStore:

@@ -4,10 +4,11 @@
  * open thread, and a message box. A reply streams token by token (fetch and a ReadableStream
  * reader over the server-sent events of POST threads/{id}/messages); Stop aborts it
  * (AbortController), and the server stores what was said as `stopped`. Under each reply: its
- * status, tokens, cost and first-token latency, its sources when grounded, a Regenerate
- * button, a `< 1/2 >` switcher between sibling replies, and the shared feedback thumbs. With
- * A/B ticked, a message is answered by both prompt versions of CHAT_AB_PROMPTS (POST ab),
- * shown unlabelled side by side with a vote.
+ * status, tokens, cost and first-token latency, the sources it cites when grounded, a
+ * Regenerate button, a `< 1/2 >` switcher between sibling versions, and the shared feedback
+ * thumbs. Edit turns a user message into a text box in place (Enter saves a new branch,
+ * Escape cancels). With A/B ticked, a message is answered by both prompt versions of
+ * CHAT_AB_PROMPTS (POST ab), shown unlabelled side by side with a vote.
  *
  * Served at /static/kind/panel.js; the shell (static/app.js) calls `mount(root, api)`.
  * Messages and documents are untrusted text: inserted with textContent, never as markup.
@@ -226,10 +227,7 @@ export function mount(root, api) {
     }
     if (message.role === "user") {
       const edit = api.el("button", { className: "edit", text: "Edit" });
-      edit.addEventListener("click", () => {
-        const text = window.prompt("Edit your message", message.content);
-        if (text && text.trim()) submit(text, message.parent_id ?? "root");
-      });
+      edit.addEventListener("click", () => editInline(box, message, edit));
       bar.append(edit);
     } else {
       if (message.status !== "complete") {
@@ -250,6 +248,59 @@ export function mount(root, api) {
     }
     box.append(bar);
     return box;
+  }
+
+  /**
+   * Turn a user message into an editor in place: a text box with Save and Cancel. Enter saves
+   * (Shift+Enter starts a new line), Escape cancels, and focus returns to Edit. Saving sends
+   * the text as a sibling of the message, a new branch; the old one stays a `<` away.
+   * @param {HTMLElement} box @param {any} message @param {HTMLElement} editButton
+   */
+  function editInline(box, message, editButton) {
+    if (state.controller || box.classList.contains("editing")) return;
+    const shown = Array.from(box.children);
+    const field = /** @type {HTMLTextAreaElement} */ (
+      api.el("textarea", { attrs: { rows: "3", "aria-label": "Edit your message" } })
+    );
+    field.value = message.content;
+    const save = api.el("button", { className: "save", text: "Save", attrs: { type: "button" } });
+    const cancel = api.el("button", { className: "cancel", text: "Cancel", attrs: { type: "button" } });
+    const actions = api.el("div", { className: "editor-actions" });
+    actions.append(save, cancel);
+    const editor = api.el("div", { className: "editor" });
+    editor.append(field, actions);
+    for (const child of shown) /** @type {HTMLElement} */ (child).hidden = true;
+    box.classList.add("editing");
+    box.append(editor);
+
+    function close() {
+      editor.remove();
+      for (const child of shown) /** @type {HTMLElement} */ (child).hidden = false;
+      box.classList.remove("editing");
+      editButton.focus();
+    }
+    function commit() {
+      const text = field.value.trim();
+      if (!text) return;
+      while (box.nextElementSibling) box.nextElementSibling.remove();
+      box.remove();
+      submit(text, message.parent_id ?? "root");
+      input.focus();
+    }
+    field.addEventListener("input", () => save.toggleAttribute("disabled", !field.value.trim()));
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        commit();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    save.addEventListener("click", commit);
+    cancel.addEventListener("click", close);
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
   }
 
   /** @param {HTMLElement} box @param {any[]} sources */
@@ -329,8 +380,10 @@ export function mount(root, api) {
       await readEvents(response, (kind, data) => {
         if (kind === "start") threadId = data.thread_id;
         else if (kind === "token") content.textContent = (content.textContent ?? "") + data.text;
-        else if (kind === "sources") renderSources(reply, data.sources);
-        else if (kind === "done") content.textContent = data.text;
+        else if (kind === "done") {
+          content.textContent = data.text;
+          renderSources(reply, data.sources ?? []); // the cited ones: not every passage retrieved
+        }
         else if (kind === "error") api.showError(`The reply failed (${data.status}): ${data.message}`);
       });
     } catch (error) {
