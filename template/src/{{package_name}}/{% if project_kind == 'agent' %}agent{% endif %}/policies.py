@@ -57,9 +57,9 @@ class PolicySearch:
 
     @property
     def embedder(self) -> Embedder:
-        """Return the embedder (the shared static one unless another was given)."""
+        """Return the embedder (the configured tier's unless another was given)."""
         if self._embedder is None:
-            self._embedder = get_embedder()
+            self._embedder = get_embedder(self.rag)
         return self._embedder
 
     def index(self, *, rebuild: bool = False) -> IngestSummary:

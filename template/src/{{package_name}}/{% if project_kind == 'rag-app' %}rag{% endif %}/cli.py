@@ -29,7 +29,9 @@ def ingest(folder: Path | None, rebuild: bool, as_json: bool) -> None:
 
     rag = get_rag_settings()
     try:
-        summary = ingest_folder(folder or rag.corpus_dir, rag, rebuild=rebuild)
+        summary = ingest_folder(
+            folder or rag.corpus_dir, rag, rebuild=rebuild, progress=not as_json
+        )
     except (IngestError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(summary.to_dict(), indent=2) if as_json else summary.describe())

@@ -121,7 +121,7 @@ def run_evals(
 ) -> EvalResult:
     """Run the golden set through retrieval and the full pipeline; return the metrics."""
     rag = rag or get_rag_settings()
-    embedder = embedder or get_embedder()
+    embedder = embedder or get_embedder(rag)
     cases = load_cases(cases_path)
     corpus = find_corpus(rag, cases_path)
     metrics: dict[str, float] = {}

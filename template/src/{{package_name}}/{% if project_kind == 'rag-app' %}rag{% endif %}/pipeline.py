@@ -125,7 +125,7 @@ class RagPipeline:
         self.settings = settings
         self.rag = rag
         self._store = store
-        self.embedder = embedder or get_embedder()
+        self.embedder = embedder or get_embedder(rag)
         self.llm = llm or build_llm(settings, on_call=record_llm_call)
         self.prompt = load_prompt(PROMPT_NAME, rag.prompt_version or None)
 

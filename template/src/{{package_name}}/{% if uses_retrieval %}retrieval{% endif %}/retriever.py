@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .chunking import Chunk
 from .embeddings import Embedder, Vectors
+from .ingest import check_embedder
 from .settings import RagSettings, RetrievalMode
 from .store import Hit, Store
 
@@ -50,6 +51,7 @@ class Retriever:
     """Search a store in the configured mode."""
 
     def __init__(self, store: Store, embedder: Embedder, settings: RagSettings) -> None:
+        check_embedder(store, embedder)  # an index built with other embeddings is an error
         self.store = store
         self.embedder = embedder
         self.settings = settings

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .chunking import Chunk
-from .embeddings import Vectors
+from .embeddings import TIERS, Vectors
 from .settings import INGEST_COMMAND, RagSettings
 
 # Words that carry no topic in a question. "show" and "give" are left out on purpose: they
@@ -173,7 +173,7 @@ def open_store(settings: RagSettings, *, create: bool = False) -> Store:
     if url.startswith(("postgresql://", "postgres://")):
         from .pgvector_store import PgVectorStore
 
-        return PgVectorStore(url, create=create)
+        return PgVectorStore(url, create=create, dim=TIERS[settings.embeddings].dim)
     scheme = url.partition(":")[0]  # not the whole URL: it may hold a password
     raise StoreError(
         f"RAG_STORE_URL with scheme {scheme!r} is not supported; "
