@@ -14,7 +14,7 @@ from . import project as project_mod
 from .corpora import LOADERS, Collection
 from .floor import bm25_documents
 from .metrics import average, compare_to_floor, evaluate
-from .report import FLOOR, describe, headline, print_table, write
+from .report import FLOOR, describe, headline, print_ingest, print_table, write
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "retrieval_quality.json"
 DEFAULT_PROJECT = Path(tempfile.gettempdir()) / "aieng-bench-rag"
@@ -34,6 +34,7 @@ def run_collection(
         rows.update(variant_rows(collection, args.tiers))
     compare_to_floor(rows, FLOOR)
     print_table(describe(collection.name, collection.meta), rows)
+    print_ingest(measured["ingest"])
     return {"corpus": collection.meta, "project_ingest": measured["ingest"], "results": rows}
 
 

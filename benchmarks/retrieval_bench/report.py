@@ -53,6 +53,15 @@ def describe(name: str, meta: dict[str, Any]) -> str:
     )
 
 
+def print_ingest(ingest: dict[str, dict[str, Any]]) -> None:
+    """Print the project's ingest figures per tier."""
+    for tier, m in ingest.items():
+        print(
+            f"ingest, {tier} ({m['embedder']}, {m['source']}'s code): {m['chunks']} chunks "
+            f"in {m['ingest_s']:.1f} s ({m['chunks_per_s']:.0f} chunks/s)"
+        )
+
+
 def write(path: Path, report: dict[str, Any]) -> None:
     """Write the report as JSON (per-query ranks left out)."""
     for collection in report["collections"].values():
