@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ def run_collection(
 ) -> dict[str, Any]:
     """Measure the floor and the project (and the variants, if asked) on one collection."""
     rows = {FLOOR: evaluate(bm25_documents(collection.docs), collection)}
-    measured = project_mod.measure(project, collection, tuple(args.tiers))
+    measured = project_mod.measure(project, collection, tuple(args.tiers), reuse=args.reuse)
     rows.update(measured["rows"])
     collection.meta["chunks"] = next(iter(measured["ingest"].values()))["chunks"]
     if args.variants:
@@ -55,6 +56,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-minilm", action="store_true", help="the fast tier only")
     parser.add_argument("--variants", action="store_true", help="add this script's variants")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="read back the project's results cached by an earlier run (same project) "
+        "instead of ingesting again",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--project",
@@ -72,6 +79,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every collection, print the tables and the headline, write the JSON report."""
     args = parse(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     started = time.perf_counter()
     project = project_mod.prepare(args.project, tuple(args.tiers))
     collections = [LOADERS[name]() for name in args.collections]
