@@ -1,0 +1,1 @@
+"""The retrieval benchmark: public collections, the floor, the generated project's retriever."""
