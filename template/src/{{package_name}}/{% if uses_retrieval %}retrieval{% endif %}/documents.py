@@ -34,6 +34,8 @@ _INLINE_MARKUP = (
 )
 _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "table", "blockquote", "dd"]
 _TABLE_RULE = re.compile(r"^:?-+:?$")
+_UNDERLINE = re.compile(r"^(=+|-+)\s*$")  # under a title line: `=` a title, `-` a section
+_ALL_CAPS = re.compile(r"^[^a-z]*[A-Z][^a-z]*[A-Z][^a-z]*$")  # no lower case, two capitals
 
 
 class IngestError(Exception):
@@ -131,7 +133,11 @@ def parse_file(path: Path, folder: Path, *, max_bytes: int) -> ParsedDocument:
         if b"\x00" in data[:8192]:
             raise SkipFileError("binary", "looks like a binary file (NUL bytes)")
         text, replaced = _decode(data)
-        blocks = _html_blocks(text) if suffix in HTML_SUFFIXES else _text_blocks(text)
+        if suffix in HTML_SUFFIXES:
+            blocks = _html_blocks(text)
+        else:
+            text = mark_plain_headings(text, all_caps=TEXT_SUFFIXES[suffix] == "text")
+            blocks = _text_blocks(text)
     if not blocks:
         raise SkipFileError("empty", "no text found")
     title = next((b.headings[0] for b in blocks if b.headings), _title_from_name(path))
@@ -156,6 +162,37 @@ def _plain(line: str) -> str:
     for pattern, replacement in _INLINE_MARKUP:
         line = pattern.sub(replacement, line)
     return line
+
+
+def mark_plain_headings(text: str, *, all_caps: bool) -> str:
+    """Turn plain-text section titles into `#` headings, so that chunks carry their title path.
+
+    A line underlined with `===` becomes a level-1 heading and one underlined with `---` a
+    level-2 heading (Markdown's setext headings too); with `all_caps` (plain-text files), a
+    short ALL-CAPS line after a blank line becomes a level-2 heading. Lines in code fences,
+    and lines that are already headings or list items, are left alone.
+    """
+    lines, out = text.splitlines(), []
+    in_fence, skip = False, False
+    for n, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        in_fence ^= line.lstrip().startswith("```")
+        title = line.strip()
+        after_blank = n == 0 or not lines[n - 1].strip()
+        if in_fence or not title or not after_blank or title.startswith(("#", "|", "- ", "* ")):
+            out.append(line)
+            continue
+        underline = _UNDERLINE.match(lines[n + 1].strip()) if n + 1 < len(lines) else None
+        if underline and len(underline.group(1)) >= min(3, len(title)):
+            out.append(("# " if underline.group(1)[0] == "=" else "## ") + title)
+            skip = True
+        elif all_caps and _ALL_CAPS.match(title) and len(title.split()) <= 8:
+            out.append("## " + title.rstrip(":"))
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _text_blocks(text: str) -> list[Block]:

@@ -2,7 +2,8 @@
 
 Chosen with `RAG_STORE_URL=postgresql://user:pass@host:5432/db` (needs the `pgvector` extra
 unless the project was generated for pgvector). Dense search uses an HNSW index with cosine
-distance; lexical search ranks a generated `tsvector` column with `ts_rank` (its scores are on
+distance; lexical search ranks a `tsvector` column (the text with its identifiers' parts appended,
+`store.index_text`) with `ts_rank` (its scores are on
 another scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
 `tsvector` of their text on `rag_documents` (`ts_rank` normalised by document length, for
 hybrid retrieval). Two ingests at once are
@@ -29,6 +30,7 @@ from .store import (
     IngestLockedError,
     StoreError,
     document_text,
+    index_text,
     lexical_terms,
 )
 
@@ -46,7 +48,8 @@ CREATE TABLE IF NOT EXISTS rag_chunks (
     source TEXT NOT NULL REFERENCES rag_documents(source) ON DELETE CASCADE,
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
     embedding vector({dim}) NOT NULL,
-    tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || text)) STORED);
+    tsv tsvector);
+ALTER TABLE rag_chunks ALTER COLUMN tsv DROP EXPRESSION IF EXISTS;
 CREATE INDEX IF NOT EXISTS rag_chunks_source ON rag_chunks (source);
 CREATE INDEX IF NOT EXISTS rag_chunks_tsv ON rag_chunks USING gin (tsv);
 CREATE INDEX IF NOT EXISTS rag_chunks_embedding ON rag_chunks
@@ -112,15 +115,19 @@ class PgVectorStore:
                     info.title,
                     info.fingerprint,
                     len(chunks),
-                    f"{info.title}\n{document_text(chunks)}",
+                    index_text(f"{info.title}\n{document_text(chunks)}"),
                 ),
             )
             with self._conn.cursor() as cursor:
                 cursor.executemany(
-                    "INSERT INTO rag_chunks (id, source, position, title, text, embedding) "
-                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    "INSERT INTO rag_chunks (id, source, position, title, text, embedding, tsv) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('english', %s))",
                     [
-                        (c.id, c.source, c.position, c.title, c.text, np.asarray(v, np.float32))
+                        (
+                            *(c.id, c.source, c.position, c.title, c.text),
+                            np.asarray(v, np.float32),
+                            index_text(f"{c.title} {c.text}"),
+                        )
                         for c, v in zip(chunks, vectors, strict=True)
                     ],
                 )

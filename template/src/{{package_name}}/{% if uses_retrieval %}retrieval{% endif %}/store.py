@@ -145,9 +145,47 @@ class Store(Protocol):
         ...
 
 
+# A compound identifier: words joined by `_`, `-` or `.` (snake_case, kebab-case, os.path), or
+# a word with an inner capital (camelCase, PascalCase, HTTPServer).
+_COMPOUND = re.compile(r"\w+(?:[.\-]\w+)+|\w*_\w+|\w*[a-z0-9][A-Z]\w*|\w*[A-Z]{2}[a-z]\w*")
+_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def identifier_parts(token: str) -> list[str]:
+    """Split an identifier into its lower-case parts: `getLoggerConfig` gives get, logger, config.
+
+    Splits on `_`, `-` and `.` and at case changes (`HTTPServer` gives http, server); a plain
+    word gives itself.
+    """
+    parts = [p.lower() for piece in re.split(r"[_.\-]+", token) for p in _PART.findall(piece)]
+    return parts or [token.lower()]
+
+
+def index_text(text: str) -> str:
+    """Return `text` with the parts of its compound identifiers appended, for BM25 indexing.
+
+    The whole identifier stays in the text (a query that names it exactly still matches it as
+    one token: `getLoggerConfig` is the token `getloggerconfig`, `log_level` the phrase `log
+    level`), and its parts are added once each, so that "logger config" finds it too.
+    """
+    extra = [
+        " ".join([*identifier_parts(m), re.sub(r"[_.\-]", "", m).lower()])
+        for m in dict.fromkeys(_COMPOUND.findall(text))
+    ]
+    return "\n".join([text, *extra]) if extra else text
+
+
 def lexical_terms(query: str) -> list[str]:
-    """Return the distinct lower-case words of a query, without function words or FTS syntax."""
-    words = re.findall(r"\w+", query.lower())
+    """Return the distinct lower-case words of a query, without function words or FTS syntax.
+
+    A compound identifier gives its whole form first, then its parts.
+    """
+    words: list[str] = []
+    for word in re.findall(r"[\w.\-]*\w", query):
+        whole = re.sub(r"[.\-]", "_", word).lower()
+        words.append(whole)
+        if _COMPOUND.fullmatch(word):
+            words.extend(identifier_parts(word))
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
 
 
