@@ -127,6 +127,7 @@ def parse_file(path: Path, folder: Path, *, max_bytes: int) -> ParsedDocument:
     data = real.read_bytes()
     source = path.relative_to(folder).as_posix()
     content_hash = hashlib.sha256(data).hexdigest()
+    plain = TEXT_SUFFIXES.get(suffix) == "text"
     if suffix == ".pdf":
         blocks, replaced = _pdf_blocks(data), False
     else:
@@ -136,11 +137,13 @@ def parse_file(path: Path, folder: Path, *, max_bytes: int) -> ParsedDocument:
         if suffix in HTML_SUFFIXES:
             blocks = _html_blocks(text)
         else:
-            text = mark_plain_headings(text, all_caps=TEXT_SUFFIXES[suffix] == "text")
+            text = mark_plain_headings(text, all_caps=plain)
             blocks = _text_blocks(text)
     if not blocks:
         raise SkipFileError("empty", "no text found")
     title = next((b.headings[0] for b in blocks if b.headings), _title_from_name(path))
+    if plain and not re.search(r"(?m)^# ", text):
+        title = _title_from_name(path)  # its sections are not its title
     return ParsedDocument(source, title, content_hash, blocks, decode_replaced=replaced)
 
 
@@ -169,8 +172,11 @@ def mark_plain_headings(text: str, *, all_caps: bool) -> str:
 
     A line underlined with `===` becomes a level-1 heading and one underlined with `---` a
     level-2 heading (Markdown's setext headings too); with `all_caps` (plain-text files), a
-    short ALL-CAPS line after a blank line becomes a level-2 heading. Lines in code fences,
-    and lines that are already headings or list items, are left alone.
+    short ALL-CAPS line after a blank line becomes a level-2 heading in sentence case, unless
+    the next line is indented deeper (a glossary term over its definition) or it is the file's
+    first line (a banner: the text keeps it, and the title still comes from the file name,
+    which the golden set measured better). Lines in code fences, and lines that are already
+    headings or list items, are left alone.
     """
     lines, out = text.splitlines(), []
     in_fence, skip = False, False
@@ -184,15 +190,22 @@ def mark_plain_headings(text: str, *, all_caps: bool) -> str:
         if in_fence or not title or not after_blank or title.startswith(("#", "|", "- ", "* ")):
             out.append(line)
             continue
-        underline = _UNDERLINE.match(lines[n + 1].strip()) if n + 1 < len(lines) else None
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        underline = _UNDERLINE.match(following.strip())
+        term = _indent(following) > _indent(line)  # a term over its indented definition
         if underline and len(underline.group(1)) >= min(3, len(title)):
             out.append(("# " if underline.group(1)[0] == "=" else "## ") + title)
             skip = True
-        elif all_caps and _ALL_CAPS.match(title) and len(title.split()) <= 8:
-            out.append("## " + title.rstrip(":"))
+        elif all_caps and _ALL_CAPS.match(title) and len(title.split()) <= 8 and not term and n > 0:
+            out.append("## " + title.rstrip(":").capitalize())  # reads (and embeds) as a title
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _indent(line: str) -> int:
+    """Return how many columns of leading white space a non-blank line has (-1 if blank)."""
+    return len(line) - len(line.lstrip()) if line.strip() else -1
 
 
 def _text_blocks(text: str) -> list[Block]:

@@ -161,31 +161,39 @@ def identifier_parts(token: str) -> list[str]:
     return parts or [token.lower()]
 
 
-def index_text(text: str) -> str:
-    """Return `text` with the parts of its compound identifiers appended, for BM25 indexing.
+def joined(token: str) -> str:
+    """Return an identifier as one lower-case word: `max_retry_count` gives maxretrycount."""
+    return re.sub(r"[_.\-]", "", token).lower()
 
-    The whole identifier stays in the text (a query that names it exactly still matches it as
-    one token: `getLoggerConfig` is the token `getloggerconfig`, `log_level` the phrase `log
-    level`), and its parts are added once each, so that "logger config" finds it too.
+
+def index_text(text: str) -> str:
+    """Return `text` with what BM25 needs to find its compound identifiers, for indexing.
+
+    The tokenizers already split at `_`, `-` and `.` and lower-case, but keep `getLoggerConfig`
+    as one word: for each identifier, the parts that they miss (get, logger, config) and the
+    joined whole (getloggerconfig, maxretrycount) are appended once, so that "logger config"
+    and the exact name both find it, without counting the parts they already see twice.
     """
-    extra = [
-        " ".join([*identifier_parts(m), re.sub(r"[_.\-]", "", m).lower()])
-        for m in dict.fromkeys(_COMPOUND.findall(text))
-    ]
-    return "\n".join([text, *extra]) if extra else text
+    extra = []
+    for token in dict.fromkeys(_COMPOUND.findall(text)):
+        native = set(re.split(r"[\W_]+", token.lower()))
+        words = [*identifier_parts(token), joined(token)]
+        extra += [w for w in dict.fromkeys(words) if w not in native]
+    return f"{text}\n{' '.join(extra)}" if extra else text
 
 
 def lexical_terms(query: str) -> list[str]:
     """Return the distinct lower-case words of a query, without function words or FTS syntax.
 
-    A compound identifier gives its whole form first, then its parts.
+    A compound identifier gives its joined whole first (`max_retry_count` gives
+    maxretrycount), then its parts.
     """
     words: list[str] = []
     for word in re.findall(r"[\w.\-]*\w", query):
-        whole = re.sub(r"[.\-]", "_", word).lower()
-        words.append(whole)
         if _COMPOUND.fullmatch(word):
-            words.extend(identifier_parts(word))
+            words += [joined(word), *identifier_parts(word)]
+        else:
+            words.append(word.lower())
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
 
 
