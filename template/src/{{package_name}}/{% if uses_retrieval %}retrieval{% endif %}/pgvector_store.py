@@ -2,12 +2,11 @@
 
 Chosen with `RAG_STORE_URL=postgresql://user:pass@host:5432/db` (needs the `pgvector` extra
 unless the project was generated for pgvector). Dense search uses an HNSW index with cosine
-distance; lexical search ranks a `tsvector` column (the text with its identifiers' parts appended,
-`store.index_text`) with `ts_rank` (its scores are on
-another scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
+distance; lexical search ranks a `tsvector` column of each chunk's title and text, with the
+parts of its identifiers appended (`store.index_text`), by `ts_rank` (its scores are on another
+scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
 `tsvector` of their text on `rag_documents` (`ts_rank` normalised by document length, for
-hybrid retrieval). Two ingests at once are
-serialised by a PostgreSQL advisory lock.
+hybrid retrieval). Two ingests at once are serialised by a PostgreSQL advisory lock.
 """
 
 from __future__ import annotations
@@ -115,7 +114,7 @@ class PgVectorStore:
                     info.title,
                     info.fingerprint,
                     len(chunks),
-                    index_text(f"{info.title}\n{document_text(chunks)}"),
+                    f"{info.title}\n{index_text(document_text(chunks))}",
                 ),
             )
             with self._conn.cursor() as cursor:
@@ -126,7 +125,7 @@ class PgVectorStore:
                         (
                             *(c.id, c.source, c.position, c.title, c.text),
                             np.asarray(v, np.float32),
-                            index_text(f"{c.title} {c.text}"),
+                            f"{c.title} {index_text(c.text)}",
                         )
                         for c, v in zip(chunks, vectors, strict=True)
                     ],

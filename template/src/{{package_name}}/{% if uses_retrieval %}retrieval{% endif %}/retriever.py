@@ -6,7 +6,8 @@ question is not covered and nothing is retrieved, so the pipeline refuses withou
 model. Otherwise every candidate takes part in the ranking: a floor that pruned candidates
 dropped right answers whose similarity was modest.
 
-Hybrid mode fuses three signals at document level, one list per signal: the documents of the
+BM25 mode fuses the two lexical signals (chunks and whole documents) the same way as hybrid
+mode, which fuses three signals at document level, one list per signal: the documents of the
 BM25 chunk hits and of the dense chunk hits (each in the order of its best chunk) and BM25 over
 whole documents. A document scores the reciprocal-rank-fusion sum 1 / (k + rank) over the lists
 that rank it (k = `RAG_RRF_K`). With `distinct_documents` (sources, the benchmark), documents
@@ -17,11 +18,10 @@ their own floor, scored by RRF over the two chunk lists plus 1 / (k + rank) of t
 in the whole-document BM25 list. On the sample corpus's golden set this keeps the answers'
 refusal accuracy and must-include rate, which document-ordered chunks lowered (see the ADR).
 
-Fusing documents, not chunks,
-gives each signal one vote per document: fusing two chunk lists and counting the
-whole-document rank once per chunk let the lexical side vote twice and let documents with many
-mediocre chunks crowd out one that a single signal ranks first. The designs compared on Git's
-manual are in the project's retrieval ADR.
+Fusing documents, not chunks, gives each signal one vote per document: fusing two chunk lists
+and counting the whole-document rank once per chunk let the lexical side vote twice and let
+documents with many mediocre chunks crowd out one that a single signal ranks first. The designs
+compared on Git's manual are in the project's retrieval ADR.
 """
 
 from __future__ import annotations
@@ -104,10 +104,10 @@ class Retriever:
         dense = self._dense(question, pool) if mode != "bm25" else []
         if not self.is_relevant(lexical, dense):
             return []
-        if mode == "hybrid":
+        if mode != "dense":  # bm25 fuses its two lexical lists, hybrid all three
             hits = self._fuse(question, lexical, dense, pool, distinct=distinct_documents)
         else:
-            hits = lexical or dense
+            hits = dense
         if distinct_documents:
             hits = one_per_document(hits)
         hits = hits[:k]

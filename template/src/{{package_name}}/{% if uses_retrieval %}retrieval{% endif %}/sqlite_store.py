@@ -2,7 +2,9 @@
 
 Lexical search is SQLite's own BM25 (`bm25()` over FTS5 tables, Porter stemming): one table
 of chunks and one of whole documents (hybrid retrieval fuses both with the dense ranking). The
-FTS tables hold the text with the parts of its identifiers appended (`store.index_text`). Dense
+FTS tables hold the text with the parts of its identifiers appended (`store.index_text`; not
+the titles: a title is repeated on every chunk of its section, and short, so its parts would
+weigh too much). Dense
 search multiplies a numpy matrix of all embeddings, loaded once and reloaded only when the
 index changes (a generation counter in the `meta` table), by the query vector. A 10,000-chunk
 index is a 10 MB matrix and a sub-millisecond product; past a few hundred thousand chunks,
@@ -136,7 +138,7 @@ class SQLiteStore:
             )
             self._conn.execute(
                 "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                (cursor.lastrowid, index_text(info.title), index_text(document_text(chunks))),
+                (cursor.lastrowid, info.title, index_text(document_text(chunks))),
             )
             for chunk, vector in zip(chunks, vectors, strict=True):
                 cursor = self._conn.execute(
@@ -153,7 +155,7 @@ class SQLiteStore:
                 )
                 self._conn.execute(
                     "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, index_text(chunk.title), index_text(chunk.text)),
+                    (cursor.lastrowid, chunk.title, index_text(chunk.text)),
                 )
             self._bump()
         return removed
