@@ -186,12 +186,14 @@ def lexical_terms(query: str) -> list[str]:
     """Return the distinct lower-case words of a query, without function words or FTS syntax.
 
     A compound identifier gives its joined whole first (`max_retry_count` gives
-    maxretrycount), then its parts.
+    maxretrycount), then its parts; a hyphenated lower-case word (`multi-factor`) gives only its
+    parts, as the tokenizers see it, so that prose is not counted twice.
     """
     words: list[str] = []
     for word in re.findall(r"[\w.\-]*\w", query):
         if _COMPOUND.fullmatch(word):
-            words += [joined(word), *identifier_parts(word)]
+            prose = re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", word) is not None
+            words += [*([] if prose else [joined(word)]), *identifier_parts(word)]
         else:
             words.append(word.lower())
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
