@@ -34,6 +34,8 @@ _INLINE_MARKUP = (
 )
 _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "table", "blockquote", "dd"]
 _TABLE_RULE = re.compile(r"^:?-+:?$")
+_UNDERLINE = re.compile(r"^(=+|-+)\s*$")  # under a title line: `=` a title, `-` a section
+_ALL_CAPS = re.compile(r"^[^a-z]*[A-Z][^a-z]*[A-Z][^a-z]*$")  # no lower case, two capitals
 
 
 class IngestError(Exception):
@@ -125,16 +127,23 @@ def parse_file(path: Path, folder: Path, *, max_bytes: int) -> ParsedDocument:
     data = real.read_bytes()
     source = path.relative_to(folder).as_posix()
     content_hash = hashlib.sha256(data).hexdigest()
+    plain = TEXT_SUFFIXES.get(suffix) == "text"
     if suffix == ".pdf":
         blocks, replaced = _pdf_blocks(data), False
     else:
         if b"\x00" in data[:8192]:
             raise SkipFileError("binary", "looks like a binary file (NUL bytes)")
         text, replaced = _decode(data)
-        blocks = _html_blocks(text) if suffix in HTML_SUFFIXES else _text_blocks(text)
+        if suffix in HTML_SUFFIXES:
+            blocks = _html_blocks(text)
+        else:
+            text = mark_plain_headings(text, all_caps=plain)
+            blocks = _text_blocks(text)
     if not blocks:
         raise SkipFileError("empty", "no text found")
     title = next((b.headings[0] for b in blocks if b.headings), _title_from_name(path))
+    if plain and not re.search(r"(?m)^# ", text):
+        title = _title_from_name(path)  # its sections are not its title
     return ParsedDocument(source, title, content_hash, blocks, decode_replaced=replaced)
 
 
@@ -156,6 +165,47 @@ def _plain(line: str) -> str:
     for pattern, replacement in _INLINE_MARKUP:
         line = pattern.sub(replacement, line)
     return line
+
+
+def mark_plain_headings(text: str, *, all_caps: bool) -> str:
+    """Turn plain-text section titles into `#` headings, so that chunks carry their title path.
+
+    A line underlined with `===` becomes a level-1 heading and one underlined with `---` a
+    level-2 heading (Markdown's setext headings too); with `all_caps` (plain-text files), a
+    short ALL-CAPS line after a blank line becomes a level-2 heading in sentence case, unless
+    the next line is indented deeper (a glossary term over its definition) or it is the file's
+    first line (a banner: the text keeps it, and the title still comes from the file name,
+    which the golden set measured better). Lines in code fences, and lines that are already
+    headings or list items, are left alone.
+    """
+    lines, out = text.splitlines(), []
+    in_fence, skip = False, False
+    for n, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        in_fence ^= line.lstrip().startswith("```")
+        title = line.strip()
+        after_blank = n == 0 or not lines[n - 1].strip()
+        if in_fence or not title or not after_blank or title.startswith(("#", "|", "- ", "* ")):
+            out.append(line)
+            continue
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        underline = _UNDERLINE.match(following.strip())
+        term = _indent(following) > _indent(line)  # a term over its indented definition
+        if underline and len(underline.group(1)) >= min(3, len(title)):
+            out.append(("# " if underline.group(1)[0] == "=" else "## ") + title)
+            skip = True
+        elif all_caps and _ALL_CAPS.match(title) and len(title.split()) <= 8 and not term and n > 0:
+            out.append("## " + title.rstrip(":").capitalize())  # reads (and embeds) as a title
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _indent(line: str) -> int:
+    """Return how many columns of leading white space a non-blank line has (-1 if blank)."""
+    return len(line) - len(line.lstrip()) if line.strip() else -1
 
 
 def _text_blocks(text: str) -> list[Block]:

@@ -2,11 +2,11 @@
 
 Chosen with `RAG_STORE_URL=postgresql://user:pass@host:5432/db` (needs the `pgvector` extra
 unless the project was generated for pgvector). Dense search uses an HNSW index with cosine
-distance; lexical search ranks a generated `tsvector` column with `ts_rank` (its scores are on
-another scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
+distance; lexical search ranks a `tsvector` column of each chunk's title and text, with the
+parts of its identifiers appended (`store.index_text`), by `ts_rank` (its scores are on another
+scale than SQLite's BM25, so tune `RAG_MIN_BM25` per backend), and whole documents by a
 `tsvector` of their text on `rag_documents` (`ts_rank` normalised by document length, for
-hybrid retrieval). Two ingests at once are
-serialised by a PostgreSQL advisory lock.
+hybrid retrieval). Two ingests at once are serialised by a PostgreSQL advisory lock.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .store import (
     IngestLockedError,
     StoreError,
     document_text,
+    index_text,
     lexical_terms,
 )
 
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS rag_chunks (
     source TEXT NOT NULL REFERENCES rag_documents(source) ON DELETE CASCADE,
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,
     embedding vector({dim}) NOT NULL,
-    tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || text)) STORED);
+    tsv tsvector);
+ALTER TABLE rag_chunks ALTER COLUMN tsv DROP EXPRESSION IF EXISTS;
 CREATE INDEX IF NOT EXISTS rag_chunks_source ON rag_chunks (source);
 CREATE INDEX IF NOT EXISTS rag_chunks_tsv ON rag_chunks USING gin (tsv);
 CREATE INDEX IF NOT EXISTS rag_chunks_embedding ON rag_chunks
@@ -112,15 +114,19 @@ class PgVectorStore:
                     info.title,
                     info.fingerprint,
                     len(chunks),
-                    f"{info.title}\n{document_text(chunks)}",
+                    f"{info.title}\n{index_text(document_text(chunks))}",
                 ),
             )
             with self._conn.cursor() as cursor:
                 cursor.executemany(
-                    "INSERT INTO rag_chunks (id, source, position, title, text, embedding) "
-                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    "INSERT INTO rag_chunks (id, source, position, title, text, embedding, tsv) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('english', %s))",
                     [
-                        (c.id, c.source, c.position, c.title, c.text, np.asarray(v, np.float32))
+                        (
+                            *(c.id, c.source, c.position, c.title, c.text),
+                            np.asarray(v, np.float32),
+                            f"{c.title} {index_text(c.text)}",
+                        )
                         for c, v in zip(chunks, vectors, strict=True)
                     ],
                 )

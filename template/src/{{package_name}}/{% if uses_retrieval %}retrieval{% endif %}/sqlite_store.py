@@ -1,7 +1,10 @@
 """The embedded index: one SQLite file with documents, chunks, float32 embeddings and FTS5.
 
 Lexical search is SQLite's own BM25 (`bm25()` over FTS5 tables, Porter stemming): one table
-of chunks and one of whole documents (hybrid retrieval fuses both with the dense ranking). Dense
+of chunks and one of whole documents (hybrid retrieval fuses both with the dense ranking). The
+FTS tables hold the text with the parts of its identifiers appended (`store.index_text`; not
+the titles: a title is repeated on every chunk of its section, and short, so its parts would
+weigh too much). Dense
 search multiplies a numpy matrix of all embeddings, loaded once and reloaded only when the
 index changes (a generation counter in the `meta` table), by the query vector. A 10,000-chunk
 index is a 10 MB matrix and a sub-millisecond product; past a few hundred thousand chunks,
@@ -30,6 +33,7 @@ from .store import (
     IndexMissingError,
     IngestLockedError,
     document_text,
+    index_text,
     iter_batches,
     lexical_terms,
 )
@@ -134,7 +138,7 @@ class SQLiteStore:
             )
             self._conn.execute(
                 "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                (cursor.lastrowid, info.title, document_text(chunks)),
+                (cursor.lastrowid, info.title, index_text(document_text(chunks))),
             )
             for chunk, vector in zip(chunks, vectors, strict=True):
                 cursor = self._conn.execute(
@@ -151,7 +155,7 @@ class SQLiteStore:
                 )
                 self._conn.execute(
                     "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, chunk.title, chunk.text),
+                    (cursor.lastrowid, chunk.title, index_text(chunk.text)),
                 )
             self._bump()
         return removed

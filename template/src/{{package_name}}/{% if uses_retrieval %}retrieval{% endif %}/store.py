@@ -145,9 +145,57 @@ class Store(Protocol):
         ...
 
 
+# A compound identifier: words joined by `_`, `-` or `.` (snake_case, kebab-case, os.path), or
+# a word with an inner capital (camelCase, PascalCase, HTTPServer).
+_COMPOUND = re.compile(r"\w+(?:[.\-]\w+)+|\w*_\w+|\w*[a-z0-9][A-Z]\w*|\w*[A-Z]{2}[a-z]\w*")
+_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def identifier_parts(token: str) -> list[str]:
+    """Split an identifier into its lower-case parts: `getLoggerConfig` gives get, logger, config.
+
+    Splits on `_`, `-` and `.` and at case changes (`HTTPServer` gives http, server); a plain
+    word gives itself.
+    """
+    parts = [p.lower() for piece in re.split(r"[_.\-]+", token) for p in _PART.findall(piece)]
+    return parts or [token.lower()]
+
+
+def joined(token: str) -> str:
+    """Return an identifier as one lower-case word: `max_retry_count` gives maxretrycount."""
+    return re.sub(r"[_.\-]", "", token).lower()
+
+
+def index_text(text: str) -> str:
+    """Return `text` with what BM25 needs to find its compound identifiers, for indexing.
+
+    The tokenizers already split at `_`, `-` and `.` and lower-case, but keep `getLoggerConfig`
+    as one word: for each identifier, the parts that they miss (get, logger, config) and the
+    joined whole (getloggerconfig, maxretrycount) are appended once, so that "logger config"
+    and the exact name both find it, without counting the parts they already see twice.
+    """
+    extra = []
+    for token in dict.fromkeys(_COMPOUND.findall(text)):
+        native = set(re.split(r"[\W_]+", token.lower()))
+        words = [*identifier_parts(token), joined(token)]
+        extra += [w for w in dict.fromkeys(words) if w not in native]
+    return f"{text}\n{' '.join(extra)}" if extra else text
+
+
 def lexical_terms(query: str) -> list[str]:
-    """Return the distinct lower-case words of a query, without function words or FTS syntax."""
-    words = re.findall(r"\w+", query.lower())
+    """Return the distinct lower-case words of a query, without function words or FTS syntax.
+
+    A compound identifier gives its joined whole first (`max_retry_count` gives
+    maxretrycount), then its parts; a hyphenated lower-case word (`multi-factor`) gives only its
+    parts, as the tokenizers see it, so that prose is not counted twice.
+    """
+    words: list[str] = []
+    for word in re.findall(r"[\w.\-]*\w", query):
+        if _COMPOUND.fullmatch(word):
+            prose = re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", word) is not None
+            words += [*([] if prose else [joined(word)]), *identifier_parts(word)]
+        else:
+            words.append(word.lower())
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))
 
 
