@@ -4,13 +4,15 @@ Run with the project's Python: `python driver.py PACKAGE DOCS QUERIES STORE TIER
 It imports `PACKAGE.retrieval.{settings,ingest,retriever,store,embeddings}`, ingests DOCS into
 a fresh SQLite index at STORE with the TIER's embedder, then runs `Retriever.retrieve(question,
 top_k=25, mode=...)` for each mode in MODES (comma-separated) and ranks documents by first
-appearance (`chunk.source`). When the project has no `RagSettings.embeddings` field, `fast` is
+appearance (`chunk.source`), asking for distinct documents (`distinct_documents=True`, the
+sources path) when the project's retriever offers it. When the project has no `RagSettings.embeddings` field, `fast` is
 its default embedder and `accurate` this benchmark's own MiniLM (`embedders.MiniLM`).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import sys
 import time
@@ -59,12 +61,16 @@ def run(
     result["chunks_per_s"] = summary.chunks_total / seconds
     retriever = retriever_mod.Retriever(store_mod.open_store(settings), embedder, settings)
     result["runs"] = {}
+    options: dict[str, Any] = {}
+    if "distinct_documents" in inspect.signature(retriever.retrieve).parameters:
+        options["distinct_documents"] = True
+    result["distinct_documents"] = bool(options)
     for mode in modes:
         rankings: list[list[str]] = []
         latency: list[float] = []
         for query in queries:
             start = time.perf_counter()
-            hits = retriever.retrieve(query, top_k=TOP_K, mode=mode)
+            hits = retriever.retrieve(query, top_k=TOP_K, mode=mode, **options)
             latency.append((time.perf_counter() - start) * 1000)
             rankings.append(list(dict.fromkeys(h.chunk.source for h in hits)))
         result["runs"][mode] = {"rankings": rankings, "latency_ms": latency}

@@ -28,7 +28,7 @@ from .store import DocumentInfo, IndexCorruptError, Store, StoreError, open_stor
 logger = logging.getLogger(__name__)
 
 #: Bumped when the stores index a document differently, so that every document is re-indexed.
-INDEX_FORMAT = "2"  # 2: whole-document lexical index
+INDEX_FORMAT = "3"  # 2: whole-document lexical index; 3: identifier parts, plain-text headings
 EMBED_BATCH = 256  # chunks per embedding call; the embedder sorts them by length and batches
 
 
