@@ -5,8 +5,9 @@ It imports `PACKAGE.retrieval.{settings,ingest,retriever,store,embeddings}`, ing
 a fresh SQLite index at STORE with the TIER's embedder, then runs `Retriever.retrieve(question,
 top_k=25, mode=...)` for each mode in MODES (comma-separated) and ranks documents by first
 appearance (`chunk.source`), asking for distinct documents (`distinct_documents=True`, the
-sources path) when the project's retriever offers it. When the project has no `RagSettings.embeddings` field, `fast` is
-its default embedder and `accurate` this benchmark's own MiniLM (`embedders.MiniLM`).
+sources path) when the project's retriever offers it. When the project has no
+`RagSettings.embeddings` field, `fast` is its default embedder and `accurate` this benchmark's
+own MiniLM (`embedders.MiniLM`).
 """
 
 from __future__ import annotations
