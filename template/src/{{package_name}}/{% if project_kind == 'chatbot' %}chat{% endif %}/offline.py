@@ -84,8 +84,15 @@ def _answer(question: str, raw: str, known: Facts) -> str:
     recalled = _recall(question, known)
     if recalled:
         return recalled
-    if _GREETING.search(question) or (now != Facts() and "?" not in question):
+    if "?" not in question and (_GREETING.search(question) or now != Facts()):
         return _greet(now, known)
+    # "Hi, I'm Lena. Which plans include SSO?": greet by name, then answer the question.
+    hello = f"Nice to meet you, {now.name}. " if now.name and not known.name else ""
+    return hello + _reply_to(question, raw, known)
+
+
+def _reply_to(question: str, raw: str, known: Facts) -> str:
+    """Reply to a question: thanks, scope, the documents, or a general in-scope reply."""
     if _THANKS.search(question):
         return "You're welcome! Anything else about your Northwind Cloud account?"
     if OFF_TOPIC.search(question) and not on_topic(question.replace("?", ""), top_score=0.0):
