@@ -36,9 +36,9 @@ class Project:
 
 def render(path: Path) -> None:
     """Render a rag-app from this checkout (committed files plus tracked edits) at `path`."""
-    command = ["python3", "-c", "from scaffolder.cli import main; main()", "new", "rag-app"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([*command, str(path)], cwd=REPO, env=env, check=True)
+    # This script's own environment lacks copier: run aieng in the repository's environment.
+    command = ["uv", "run", "--project", str(REPO), "aieng", "new", "rag-app", str(path)]
+    subprocess.run(command, cwd=REPO, check=True)
 
 
 def prepare(path: Path, tiers: tuple[str, ...]) -> Project:
