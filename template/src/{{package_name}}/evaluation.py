@@ -25,6 +25,7 @@ LATENCY_RELATIVE_TOLERANCE = 0.5
 LATENCY_FLOOR_MS = 25.0
 COST_RELATIVE_TOLERANCE = 0.1
 COST_FLOOR_USD = 1e-6
+TOKENS_FLOOR = 1.0
 README_START = "<!-- eval-results:start -->"
 README_END = "<!-- eval-results:end -->"
 
@@ -107,6 +108,8 @@ def allowed_regression(name: str, baseline: float, tolerance: float = DEFAULT_TO
         return max(abs(baseline) * LATENCY_RELATIVE_TOLERANCE, floor)
     if "cost" in name:
         return max(abs(baseline) * COST_RELATIVE_TOLERANCE, COST_FLOOR_USD)
+    if "tokens" in name:  # a count that drives cost, not a rate: relative, like cost
+        return max(abs(baseline) * COST_RELATIVE_TOLERANCE, TOKENS_FLOOR)
     return tolerance
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .grounded import Source as Source
@@ -30,11 +30,14 @@ from .types import Message, ProviderResponse, ToolSpec, Usage
 REFUSAL = "I can't answer that from the provided documents."
 DEFAULT_MODEL = "offline-extractive-v1"
 
-MIN_COVERAGE = 0.24
+MIN_COVERAGE = 0.22
 """Least share of the question the sources must cover, or the provider refuses (see
 `score_sentences`)."""
 UNSEEN_WEIGHT = 2.0
 """Extra weight of question words no source contains: they are what the sources lack."""
+COMMON_WEIGHT = 0.5
+"""Coverage weight of question words every given document holds: they tell documents apart
+poorly (see `coverage_weights`)."""
 NEIGHBOUR_WEIGHT = 0.5
 """How much a question word counts when only the sentence before or after holds it."""
 TITLE_WEIGHT = 0.3
@@ -50,6 +53,9 @@ RELATIVE_TO_BEST = 0.4
 """Further sentences of the best sentence's source need this share of its score ..."""
 RELATIVE_TO_BEST_OTHER = 0.9
 """... and sentences of other sources need this share."""
+SIGNPOST_WEIGHT = 0.5
+"""Share of its score a sentence keeps when it only says what its page is about ("This page
+explains how ..."): it names the question's words without answering it."""
 MAX_SENTENCES = 3
 SUMMARY_SENTENCES = 2
 
@@ -57,6 +63,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+_SIGNPOST = re.compile(
+    r"^(?:this|the following) (?:page|document|guide|section|article|policy|chapter|runbook)\b"
+    r"[^.?!]{0,30}\b(?:explains|describes|covers|lists|says|gives|summari[sz]es|sets out"
+    r"|is about)\b",
+    re.IGNORECASE,
+)
 _PRONOUN = re.compile(r"(?:it|its|this|that|these|those|they|their|there)\b", re.IGNORECASE)
 _QUANTITY = re.compile(
     r"\b(?:how (?:much|many|long|big|large|soon|quickly|fast|often|old)|when|maximum|minimum"
@@ -148,43 +160,87 @@ def idf_weights(wanted: set[str], bags: Sequence[set[str]]) -> dict[str, float]:
     return weights
 
 
+def coverage_weights(
+    wanted: set[str], bags: Sequence[set[str]], documents: Sequence[set[str]]
+) -> dict[str, float]:
+    """Weigh each question word for coverage: 1, `COMMON_WEIGHT` or `UNSEEN_WEIGHT`.
+
+    A word every one of several documents holds (the company's name, say) tells little and
+    weighs `COMMON_WEIGHT`; a word no source sentence holds weighs `UNSEEN_WEIGHT`. Unlike
+    `idf_weights`, these do not fall when several passages of one document repeat a word, so
+    passages that all come from the right document do not seem to cover less of the question.
+    """
+    seen = set().union(*bags)
+    common = set.intersection(*documents) if len(documents) > 1 else set()
+    return {
+        word: UNSEEN_WEIGHT if word not in seen else COMMON_WEIGHT if word in common else 1.0
+        for word in wanted
+    }
+
+
+def documents_of(sources: Sequence[Source]) -> list[set[str]]:
+    """Return the content words of each document the sources come from.
+
+    Passages of one document share the start of their title (`Document > Section`).
+    """
+    documents: dict[str, set[str]] = {}
+    for source in sources:
+        words = documents.setdefault(source.title.split(" > ")[0], set())
+        words |= content_words(source.title) | content_words(source.text)
+    return list(documents.values())
+
+
 def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scored], float]:
     """Score every source sentence against the question, best first, and return the coverage.
 
     A sentence scores the IDF-weighted share of the question's words it holds (less for long
     sentences), plus a part of those only its neighbours or its source's title hold; numbers
     earn a bonus when the question asks for an amount, and each source rank costs a little.
-    The coverage, which decides refusal, is the mean of the best sentence's share and the best
-    share a whole source (title included) holds.
+    The coverage, which decides refusal, is the mean of the best sentence's fit and the best
+    share a whole source (title included) holds, both counted with `coverage_weights`.
     """
     wanted = content_words(question)
     split = [(source, quotable(source.text)) for source in sources]
     groups = [[content_words(text) for text in texts] for _, texts in split]
-    weights = idf_weights(wanted, [bag for group in groups for bag in group])
-    total = sum(weights.values())
-    if not total:
+    bags = [bag for group in groups for bag in group]
+    if not wanted:
         return [], 0.0
-
-    def share(words: set[str]) -> float:
-        return sum(weights[w] for w in wanted & words) / total
-
+    rarity = _share_of(wanted, idf_weights(wanted, bags))
+    cover = _share_of(wanted, coverage_weights(wanted, bags, documents_of(sources)))
     bonus = NUMBER_BONUS if _QUANTITY.search(question) else 0.0
     scored, best_source, best_sentence = [], 0.0, 0.0
     for rank, ((source, texts), group) in enumerate(zip(split, groups, strict=True)):
         title = content_words(source.title)
-        best_source = max(best_source, share(title.union(*group)))
+        best_source = max(best_source, cover(title.union(*group)))
         for position, (text, bag) in enumerate(zip(texts, group, strict=True)):
             if not wanted & bag:
                 continue
             near = set().union(*group[max(0, position - 1) : position + 2]) - bag
-            score = share(bag) / (1 + LENGTH_PENALTY * max(0.0, len(bag) / 8 - 1))
-            score += NEIGHBOUR_WEIGHT * share(near) + TITLE_WEIGHT * share(title - bag - near)
-            best_sentence = max(best_sentence, score)
+            best_sentence = max(best_sentence, _fit(cover, bag, near, title))
+            score = _fit(rarity, bag, near, title)
+            score *= SIGNPOST_WEIGHT if _SIGNPOST.match(text) else 1.0
             score += (bonus if _has_number(text) else 0.0) - RANK_DECAY * rank
             previous = texts[position - 1] if position and _PRONOUN.match(text) else ""
             scored.append(Scored(score, rank, position, text, source.number, previous))
     scored.sort(key=lambda s: (-s.score, s.rank, s.position))
     return scored, (best_sentence + best_source) / 2
+
+
+def _share_of(wanted: set[str], weights: dict[str, float]) -> Callable[[set[str]], float]:
+    """Return a function giving the weighted share of the question's words a word set holds."""
+    total = sum(weights.values())
+    return lambda words: sum(weights[w] for w in wanted & words) / total
+
+
+def _fit(
+    share: Callable[[set[str]], float], bag: set[str], near: set[str], title: set[str]
+) -> float:
+    """Return a sentence's share of the question (less if long), plus part of its context's.
+
+    The context is what only the sentences beside it and its source's title hold.
+    """
+    own = share(bag) / (1 + LENGTH_PENALTY * max(0.0, len(bag) / 8 - 1))
+    return own + NEIGHBOUR_WEIGHT * share(near) + TITLE_WEIGHT * share(title - bag - near)
 
 
 def grounded_answer(sources: Sequence[Source], question: str) -> str:

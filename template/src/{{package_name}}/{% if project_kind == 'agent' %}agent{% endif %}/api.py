@@ -24,7 +24,7 @@ from ..llm.types import Provider
 from ..observability import get_logger
 from ..operations import track
 from ..readiness import store_ready
-from ..retrieval.embeddings import get_embedder
+from ..retrieval.embeddings import signal_embedder
 from .build import build_agent
 from .build import offline_model as scripted_model
 from .loop import Agent, RunNotFoundError, RunStateError
@@ -194,7 +194,7 @@ def get_agent(request: Request) -> Agent:
 def _warm_embedder() -> None:
     """Load the static embedder off the request path (the drift signals embed each task)."""
     try:
-        get_embedder().embed(["warm up"])
+        signal_embedder().embed(["warm up"])
     except Exception:  # pragma: no cover - the first real use reports it
         logger.exception("could not load the embedder")
 
@@ -285,7 +285,7 @@ def _decide(http: Request, agent: Agent, run_id: str, *, approve: bool, note: st
 def _answer(http: Request, run: Run) -> dict[str, Any]:
     """Record an ended run's signals (and remember it for feedback); return it as JSON."""
     if run.status != RunStatus.PAUSED:
-        track(http, lambda: track_run(run, get_embedder()))
+        track(http, lambda: track_run(run, signal_embedder()))
     return _out(run)
 
 

@@ -3,12 +3,13 @@
 The index holds the documents of AGENT_POLICIES_DIR (default `data/corpus`, the sample
 company's policies, pricing and FAQ) and lives at AGENT_POLICIES_URL (default
 `sqlite:///.agent/policies.sqlite`; `postgresql://…` uses pgvector). It is brought up to date
-the first time a process searches: built when missing (about 0.3 s for the sample corpus, plus
-loading the embedder), else only checked (about 30 ms) and changed files re-embedded.
-`<project> policies index` does the same on demand. Retrieval is the rag-app's: BM25 and
-static embeddings fused by reciprocal rank, each list cut at a relevance threshold, so a query
-the documents do not cover finds nothing rather than the least bad passage. The chunking and
-retrieval knobs are the shared `RAG_*` settings.
+the first time a process searches: built when missing (a few seconds for the sample corpus
+with the default `accurate` embeddings, about 0.3 s with `fast`), else only checked (about
+30 ms) and changed files re-embedded. `<project> policies index` does the same on demand.
+Retrieval is the rag-app's: BM25 and embeddings (the `RAG_EMBEDDINGS` tier) fused by reciprocal
+rank, with relevance floors on the best evidence, so a query the documents do not cover finds
+nothing rather than the least bad passage. The chunking, embedding and retrieval knobs are the
+shared `RAG_*` settings.
 """
 
 from __future__ import annotations

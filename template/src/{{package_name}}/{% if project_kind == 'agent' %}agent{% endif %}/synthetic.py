@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..retrieval.embeddings import Embedder, Vectors, get_embedder
+from ..retrieval.embeddings import Embedder, Vectors, signal_embedder
 from ..signals import Observation, Value
 
 EMAILS = (
@@ -83,7 +83,7 @@ def _tasks(shifted: bool) -> tuple[list[str], Vectors]:
             t.format(email=e, month=m, ticket=k) for t in TEMPLATES for e in EMAILS
             for m in MONTHS for k in TICKETS[:2]
         ]  # fmt: skip
-    embedder: Embedder = get_embedder()
+    embedder: Embedder = signal_embedder()
     return tasks, embedder.embed(tasks)
 
 

@@ -11,8 +11,8 @@ evals and the demo need no key. It reads the messages it is given (docs/decision
 - the requests the guardrails decline (`declines.py`: another customer's data, fake
   documents, fake authority, its own instructions) and subjects outside Northwind Cloud
   support: a polite refusal, so it declines them even when called without the engine;
-- the format rules of the system message it can check: no Markdown headings, at most N
-  sentences.
+- the format rules of the system message, or of the user's message, it can check: no
+  Markdown headings, at most N sentences ("In at most two sentences: ...").
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def reply(messages: Sequence[Message]) -> str:
     summaries = [m.content for m in messages if m.role == "system" and SUMMARY_HEADER in m.content]
     facts = facts_in([*summaries, *earlier])
     text = _answer(question, last, facts)
-    return _format(text, system)
+    return _format(text, f"{system} {question}")
 
 
 def _answer(question: str, raw: str, known: Facts) -> str:
@@ -153,17 +153,15 @@ def _general(question: str, known: Facts) -> str:
     )
 
 
-def _format(text: str, system: str) -> str:
-    """Apply the format rules of the system message: no headings, at most N sentences."""
+def _format(text: str, rules: str) -> str:
+    """Apply the format rules in `rules`: no headings, and the fewest sentences asked for."""
     lines = [re.sub(r"^\s*#+\s*", "", line) for line in text.splitlines()]
     text = " ".join(line for line in lines if line.strip())
-    match = _MAX_SENTENCES.search(system)
-    limit = DEFAULT_MAX_SENTENCES
-    if match:
-        value = match.group(1).lower()
-        limit = _WORDS[value] if value in _WORDS else int(value)
+    limits = [DEFAULT_MAX_SENTENCES]
+    for value in (match.lower() for match in _MAX_SENTENCES.findall(rules)):
+        limits.append(_WORDS[value] if value in _WORDS else int(value))
     sentences = _SENTENCE.split(text)
-    return " ".join(sentences[:limit])
+    return " ".join(sentences[: min(limits)])
 
 
 class OfflineChatModel(OfflineProvider):

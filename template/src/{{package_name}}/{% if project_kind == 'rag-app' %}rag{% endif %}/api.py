@@ -19,6 +19,7 @@ from ..llm import LLMClient
 from ..llm.types import Provider
 from ..operations import track
 from ..retrieval.documents import IngestError
+from ..retrieval.embeddings import signal_embedder
 from ..retrieval.ingest import ingest_folder
 from ..retrieval.settings import RagSettings, get_rag_settings
 from ..retrieval.store import StoreError, open_store
@@ -126,7 +127,7 @@ def ask(request: AskRequest, pipeline: Pipeline, http: Request) -> dict[str, Any
         raise HTTPException(503, str(exc)) from exc
     latency_ms = (time.perf_counter() - started) * 1000
     q, k = request.question, request.top_k
-    track(http, lambda: track_answer(q, k, answer, latency_ms, pipeline.embedder))
+    track(http, lambda: track_answer(q, k, answer, latency_ms, signal_embedder()))
     return answer.to_dict()
 
 

@@ -20,7 +20,7 @@ from ..llm.offline import REFUSAL
 from ..llm.types import Completion, Usage
 from ..observability import METRICS, record_llm_call
 from ..prompts import load_prompt
-from ..retrieval.embeddings import Embedder, Vectors, get_embedder
+from ..retrieval.embeddings import Embedder, get_embedder
 from ..retrieval.retriever import Retriever, ScoredChunk
 from ..retrieval.settings import RagSettings, RetrievalMode
 from ..retrieval.store import Store, open_store
@@ -77,7 +77,6 @@ class Answer:
     cost_usd: float = 0.0
     prompt_version: str = ""
     retrieved: list[Citation] = field(default_factory=list)
-    question_vector: Vectors | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as JSON-ready data."""
@@ -156,7 +155,6 @@ class RagPipeline:
                 retrieval_ms,
                 0.0,
                 prompt_version=version,
-                question_vector=retriever.query_vector,
             )
         TOP_SCORE.labels(mode=self.rag.retrieval).observe(max(hit.score for hit in hits))
         started = time.perf_counter()
@@ -176,7 +174,6 @@ class RagPipeline:
             cost_usd=completion.cost_usd,
             prompt_version=version,
             retrieved=[Citation.of(n, h) for n, h in enumerate(hits, start=1)],
-            question_vector=retriever.query_vector,
         )
 
     def _generate(self, question: str, hits: list[ScoredChunk]) -> Completion:

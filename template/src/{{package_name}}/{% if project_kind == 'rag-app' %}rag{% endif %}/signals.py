@@ -1,8 +1,8 @@
 """What the RAG app records per answered question for the drift check (the kind's contract).
 
 No raw text leaves the request unless DRIFT_RECORD_TEXT=true: the signals are numbers, a flag,
-the prompt version and the question's embedding, the vector retrieval already computed (in
-`bm25` mode, where retrieval embeds nothing, it is computed here: about 30 microseconds).
+the prompt version and the question's embedding by the static signal embedder (about 30
+microseconds, whichever tier retrieval uses: `retrieval/embeddings.py`, `signal_embedder`).
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ def track_answer(
     question: str, top_k: int | None, answer: Answer, latency_ms: float, embedder: Embedder
 ) -> Tracked:
     """Return the signals and the exchange of one answered question."""
-    vector = answer.question_vector
-    if vector is None:
-        vector = embedder.embed([question])[0]
+    vector = embedder.embed([question])[0]
     scores = [c.score for c in answer.retrieved]
     usage = answer.usage
     observation = Observation(

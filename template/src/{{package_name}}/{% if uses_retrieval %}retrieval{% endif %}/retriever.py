@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .chunking import Chunk
-from .embeddings import Embedder, Vectors
+from .embeddings import Embedder
 from .ingest import check_embedder
 from .settings import RagSettings, RetrievalMode
 from .store import Hit, Store
@@ -79,7 +79,6 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.query_vector: Vectors | None = None  # the question's embedding, once computed
 
     def retrieve(
         self,
@@ -155,6 +154,6 @@ class Retriever:
         return one_per_document(Hit(c, fused[sources[c]], sources[c]) for c in best)
 
     def _dense(self, question: str, k: int) -> list[Hit]:
-        """Embed the question (kept in `query_vector`) and return the nearest chunks."""
-        vector = self.query_vector = self.embedder.embed([question])[0]
+        """Embed the question and return the nearest chunks."""
+        vector = self.embedder.embed([question])[0]
         return self.store.search_dense(vector, k)
