@@ -56,7 +56,11 @@ class EmbedderUnavailableError(RuntimeError):
 
 
 class Embedder(Protocol):
-    """Anything that maps texts to L2-normalised float32 vectors of a fixed dimension."""
+    """Anything that maps texts to L2-normalised float32 vectors of a fixed dimension.
+
+    An embedder may also set `fusion_weight`, how much its list counts when hybrid retrieval
+    fuses documents (1.0 when it does not say).
+    """
 
     name: str
     dim: int
@@ -70,6 +74,7 @@ class WordLlamaEmbedder:
     """The `fast` tier: static embeddings from the weights inside the `wordllama` wheel."""
 
     name = "wordllama-l2-supercat-256"
+    fusion_weight = 1.0
     dim = 256
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -85,6 +90,9 @@ class MiniLMEmbedder:
 
     name = "all-minilm-l6-v2-int8"
     dim = 384
+    fusion_weight = 1.5
+    """How much its list counts in hybrid fusion, against 1 for each lexical list (see the
+    retrieval ADR: a strong dense signal earns more than the one vote of a weak one)."""
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Return one normalised 384-d vector per text, in batches of similar lengths.

@@ -46,12 +46,18 @@ class ScoredChunk:
     score: float
 
 
-def rrf_fuse(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
-    """Fuse ranked id lists by reciprocal rank fusion; ties keep first-seen order."""
+def rrf_fuse(
+    rankings: Sequence[Sequence[str]], k: int = 10, weights: Sequence[float] = ()
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists by reciprocal rank fusion; ties keep first-seen order.
+
+    An item scores the sum of weight / (k + rank) over the lists that rank it (weight 1 for
+    each list when `weights` is empty).
+    """
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
 
 
@@ -148,7 +154,8 @@ class Retriever:
     ) -> list[Hit]:
         """Rank documents by RRF of one list per signal; each comes with its best chunk."""
         rrf_k = self.settings.rrf_k
-        fused = dict(rrf_fuse([documents_of(lexical), documents_of(dense), whole], rrf_k))
+        weights = (1.0, getattr(self.embedder, "fusion_weight", 1.0), 1.0)
+        fused = dict(rrf_fuse([documents_of(lexical), documents_of(dense), whole], rrf_k, weights))
         own = dict(rrf_fuse([[h.chunk_id for h in lexical], [h.chunk_id for h in dense]], rrf_k))
         best = sorted(sources, key=lambda c: (fused[sources[c]], own[c]), reverse=True)
         return one_per_document(Hit(c, fused[sources[c]], sources[c]) for c in best)
