@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Headless, and quiet: without the network flags Chromium keeps trying to reach Google.
@@ -101,14 +103,10 @@ class PageLog:
         ]
 
 
-class LiveServer:
-    """Serve an ASGI app with uvicorn on 127.0.0.1, in a background thread.
+class _Uvicorn:
+    """Serve an ASGI app with uvicorn on 127.0.0.1, in a background thread."""
 
-    The port is a free one unless `port` names one (the load test serves where it was told).
-    """
-
-    def __init__(self, app: FastAPI, *, port: int = 0) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, *, port: int = 0) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", port))
         self.port: int = self._sock.getsockname()[1]
@@ -123,7 +121,7 @@ class LiveServer:
         """Return the base URL, ending in `/`."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def __enter__(self) -> LiveServer:
+    def start(self) -> None:
         """Start serving; wait until the server accepts connections (10 s at most)."""
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -131,6 +129,27 @@ class LiveServer:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+
+class LiveServer(_Uvicorn):
+    """Serve one app on 127.0.0.1 while the block runs (for scripts and module fixtures).
+
+    The port is a free one unless `port` names one (the load test serves where it was told).
+    """
+
+    def __init__(self, app: FastAPI, *, port: int = 0) -> None:
+        super().__init__(app, port=port)
+        self.app = app
+
+    def __enter__(self) -> LiveServer:
+        """Start serving; wait until the server accepts connections (10 s at most)."""
+        self.start()
         return self
 
     def __exit__(
@@ -140,9 +159,7 @@ class LiveServer:
         traceback: TracebackType | None,
     ) -> None:
         """Stop serving and wait for the thread."""
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
+        self.stop()
 
 
 @contextmanager
@@ -150,3 +167,69 @@ def serving(app: FastAPI) -> Iterator[LiveServer]:
     """Serve `app` on a free local port for the duration of the block."""
     with LiveServer(app) as server:
         yield server
+
+
+@dataclass(frozen=True)
+class Mounted:
+    """An app a test mounted on the shared server, and the URL it answers at."""
+
+    app: FastAPI
+    url: str
+
+
+class _Switch:
+    """An ASGI app that hands each request to the app mounted now (503 while there is none)."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is None:
+            await PlainTextResponse("no app is mounted", status_code=503)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+
+class _SharedServer:
+    """The process's one page-test server, started at the first mount."""
+
+    def __init__(self) -> None:
+        self.switch = _Switch()
+        self.server: _Uvicorn | None = None
+
+    @contextmanager
+    def mount(self, app: FastAPI) -> Iterator[Mounted]:
+        if self.switch.app is not None:
+            raise RuntimeError("another app is mounted on the shared test server")
+        if self.server is None:
+            self.server = _Uvicorn(self.switch)
+            self.server.start()
+        self.switch.app = app
+        try:
+            yield Mounted(app, self.server.url)
+        finally:
+            self.switch.app = None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+_SHARED = _SharedServer()
+
+
+def mounted(app: FastAPI) -> AbstractContextManager[Mounted]:
+    """Serve `app` from the process's shared server for the duration of the block.
+
+    Starting and stopping uvicorn costs about 0.2 s each time (its loop ticks every 0.1 s);
+    the page tests each need their own app, so one server runs for the whole session and
+    each test mounts its app on it. One app at a time: tests in a process run one by one.
+    """
+    return _SHARED.mount(app)
+
+
+def stop_shared_server() -> None:
+    """Stop the shared server, if a test started it (the browser fixture calls this last)."""
+    _SHARED.stop()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from .browser import BrowserNotFoundError, PageLog, find_chromium, launch
+from .browser import BrowserNotFoundError, PageLog, find_chromium, launch, stop_shared_server
 
 OpenPage = Callable[..., tuple[Page, PageLog]]
 
@@ -32,6 +32,7 @@ def browser() -> Iterator[Browser]:
         chromium = launch(playwright)
         yield chromium
         chromium.close()
+    stop_shared_server()  # the one the page tests mounted their apps on
 
 
 @pytest.fixture

@@ -81,7 +81,9 @@ class OtlpReceiver:
                 """Keep the test output quiet."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def endpoint(self) -> str:
@@ -133,6 +135,6 @@ class OtlpReceiver:
             spans = self.spans()
             if found(spans):
                 return spans
-            time.sleep(0.1)
+            time.sleep(0.02)
         names = sorted({span.name for span in self.spans()})
         raise TimeoutError(f"no matching spans after {timeout:.0f} s; received: {names}")

@@ -66,7 +66,7 @@ def wait_for(
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     output = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
     pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}\n{output}", pytrace=False)
 
@@ -87,11 +87,12 @@ def running_prometheus(target: str, workdir: Path) -> Iterator[str]:
 
     The config is ops/prometheus/prometheus.yml with two changes: the app's target is
     `target` instead of the Compose service, and scrapes and rule evaluations happen every
-    second so that a test sees data quickly. The alert rules load from ops/prometheus/.
+    quarter of a second so that a test sees data (two samples for a `rate`) within a second.
+    The alert rules load from ops/prometheus/.
     """
     binary = require_tool("prometheus")
     config = load_yaml(OPS / "prometheus" / "prometheus.yml")
-    config["global"].update(scrape_interval="1s", evaluation_interval="1s")
+    config["global"].update(scrape_interval="250ms", evaluation_interval="250ms")
     [job] = [job for job in config["scrape_configs"] if job["job_name"] == "app"]
     job["static_configs"] = [{"targets": [target]}]
     config["rule_files"] = [str(OPS / "prometheus" / name) for name in config["rule_files"]]

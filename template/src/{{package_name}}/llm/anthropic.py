@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .pricing import estimate_tokens
 from .replies import malformed, provider_boundary, require_answer, require_items
 from .retry import status_error
+from .tls import tls_context
 from .types import Message, ProviderError, ProviderResponse, ToolCall, ToolSpec, Usage
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ class AnthropicProvider:
 
         self.model = model
         self._client = anthropic.Anthropic(
-            api_key=api_key or "unused", base_url=base_url, timeout=timeout_s, max_retries=0
+            api_key=api_key or "unused",
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=0,
+            http_client=anthropic.DefaultHttpxClient(verify=tls_context()),
         )
 
     def _request(

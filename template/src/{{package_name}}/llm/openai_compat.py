@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .pricing import estimate_tokens
 from .replies import malformed, provider_boundary, require_answer, require_items
 from .retry import status_error
+from .tls import tls_context
 from .types import Message, ProviderError, ProviderResponse, ToolCall, ToolSpec, Usage
 
 if TYPE_CHECKING:
@@ -29,7 +30,11 @@ class OpenAIProvider:
         self.model = model
         # Local servers ignore the key, but the SDK insists on one.
         self._client = openai.OpenAI(
-            api_key=api_key or "unused", base_url=base_url, timeout=timeout_s, max_retries=0
+            api_key=api_key or "unused",
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=0,
+            http_client=openai.DefaultHttpxClient(verify=tls_context()),
         )
 
     def _request(

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import types
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, get_type_hints
@@ -159,6 +160,62 @@ def make_tool(
         TypeError: A parameter has no type annotation, or the function takes *args/**kwargs.
 
     """
+    model, summary = _described(fn)
+    return Tool(
+        name=name or fn.__name__,
+        description=summary or fn.__name__.replace("_", " "),
+        fn=fn,
+        arguments=model,
+        side_effect=side_effect,
+        timeout_s=timeout_s,
+    )
+
+
+_DESCRIBED: dict[Hashable, tuple[type[BaseModel], str]] = {}
+
+
+def _described(fn: ToolFunction) -> tuple[type[BaseModel], str]:
+    """Return the arguments' model and the summary of `fn`, built once per definition.
+
+    The workflow's tools are closures over their world, so they are defined again for each
+    world (each run of the eval suite, each app). Their code, defaults, docstring and
+    annotations are the same each time, and so is the model built from them; building a
+    pydantic model is the costly part. Functions whose annotations are evaluated objects
+    rather than strings could differ between definitions: they are built each time.
+    """
+    key = _definition_key(fn)
+    if key is None:
+        return _describe(fn)
+    found = _DESCRIBED.get(key)
+    if found is None:
+        found = _DESCRIBED[key] = _describe(fn)
+    return found
+
+
+def _definition_key(fn: ToolFunction) -> Hashable | None:
+    """Return what the arguments' model depends on, or None when it cannot be compared."""
+    if not isinstance(fn, types.FunctionType):
+        return None
+    annotations = fn.__annotations__
+    if not all(isinstance(value, str) for value in annotations.values()):
+        return None
+    try:
+        key = (
+            fn.__code__,
+            fn.__name__,
+            fn.__doc__,
+            fn.__defaults__,
+            tuple(sorted((fn.__kwdefaults__ or {}).items())),
+            tuple(annotations.items()),
+        )
+        hash(key)
+    except TypeError:  # an unhashable default
+        return None
+    return key
+
+
+def _describe(fn: ToolFunction) -> tuple[type[BaseModel], str]:
+    """Build the arguments' model from the signature; return it with the docstring's summary."""
     doc = docstring_parser.parse(inspect.getdoc(fn) or "")
     described = {param.arg_name: param.description or "" for param in doc.params}
     hints = get_type_hints(fn, include_extras=True)
@@ -179,14 +236,7 @@ def make_tool(
         **fields,
     )
     summary = " ".join(part for part in (doc.short_description, doc.long_description) if part)
-    return Tool(
-        name=name or fn.__name__,
-        description=summary or fn.__name__.replace("_", " "),
-        fn=fn,
-        arguments=model,
-        side_effect=side_effect,
-        timeout_s=timeout_s,
-    )
+    return model, summary
 
 
 class ToolRegistry:
