@@ -48,7 +48,8 @@ sentence that names every topic does not outrank the one that states the fact.""
 RANK_DECAY = 0.2
 """Score lost per source rank: the better-ranked source wins a near-tie."""
 NUMBER_BONUS = 0.2
-"""Added to sentences that hold a number when the question asks for an amount, time or version."""
+"""Added to sentences that hold a number when the question asks for an amount, time or version,
+and again to sentences that state a sum of money when it asks what something costs."""
 RELATIVE_TO_BEST = 0.4
 """Further sentences of the best sentence's source need this share of its score ..."""
 RELATIVE_TO_BEST_OTHER = 0.9
@@ -63,6 +64,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
 _BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+_PRICE = re.compile(
+    r"\b(?:cost|costs|price|prices|priced|fee|fees|charge|charged|how much (?:is|are))\b", re.I
+)
+_MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:USD|EUR|GBP|dollars?|euros?)\b")
 _SIGNPOST = re.compile(
     r"^(?:this|the following) (?:page|document|guide|section|article|policy|chapter|runbook)\b"
     r"[^.?!]{0,30}\b(?:explains|describes|covers|lists|says|gives|summari[sz]es|sets out"
@@ -195,7 +200,8 @@ def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scor
 
     A sentence scores the IDF-weighted share of the question's words it holds (less for long
     sentences), plus a part of those only its neighbours or its source's title hold; numbers
-    earn a bonus when the question asks for an amount, and each source rank costs a little.
+    earn a bonus when the question asks for an amount (sums of money when it asks for a price),
+    and each source rank costs a little.
     The coverage, which decides refusal, is the mean of the best sentence's fit and the best
     share a whole source (title included) holds, both counted with `coverage_weights`.
     """
@@ -208,6 +214,7 @@ def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scor
     rarity = _share_of(wanted, idf_weights(wanted, bags))
     cover = _share_of(wanted, coverage_weights(wanted, bags, documents_of(sources)))
     bonus = NUMBER_BONUS if _QUANTITY.search(question) else 0.0
+    price = NUMBER_BONUS if _PRICE.search(question) else 0.0
     scored, best_source, best_sentence = [], 0.0, 0.0
     for rank, ((source, texts), group) in enumerate(zip(split, groups, strict=True)):
         title = content_words(source.title)
@@ -220,6 +227,7 @@ def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scor
             score = _fit(rarity, bag, near, title)
             score *= SIGNPOST_WEIGHT if _SIGNPOST.match(text) else 1.0
             score += (bonus if _has_number(text) else 0.0) - RANK_DECAY * rank
+            score += price if _MONEY.search(text) else 0.0
             previous = texts[position - 1] if position and _PRONOUN.match(text) else ""
             scored.append(Scored(score, rank, position, text, source.number, previous))
     scored.sort(key=lambda s: (-s.score, s.rank, s.position))
