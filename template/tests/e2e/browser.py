@@ -36,6 +36,8 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # A page left for about:blank is unloaded, not kept frozen (tests reuse one tab).
+    "--disable-features=BackForwardCache",
 ]
 INSTALL_HINT = (
     "install one (Debian/Ubuntu: `sudo apt-get install chromium`) or point CHROMIUM_PATH at "
@@ -80,18 +82,26 @@ class PageLog:
 
     def attach(self, page: Page) -> Page:
         """Start recording `page`'s errors and requests; return it."""
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                self.errors.append(message.text)
-
-        def on_request(request: Request) -> None:
-            self.requests.append(request.url)
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("request", on_request)
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+        page.on("request", self._on_request)
         return page
+
+    def detach(self, page: Page) -> None:
+        """Stop recording `page` (it is about to be reused for another test)."""
+        page.remove_listener("console", self._on_console)
+        page.remove_listener("pageerror", self._on_page_error)
+        page.remove_listener("request", self._on_request)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _on_page_error(self, error: Exception) -> None:
+        self.errors.append(str(error))
+
+    def _on_request(self, request: Request) -> None:
+        self.requests.append(request.url)
 
     def foreign_requests(self) -> list[str]:
         """Return the requested URLs whose host is not this machine (data: URLs aside)."""
