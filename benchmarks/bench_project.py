@@ -1,12 +1,15 @@
-"""Time a newcomer's first run: `aieng new rag-app`, then the project's install and its tests.
+"""Time a newcomer's first run: `aieng new KIND`, then the project's install and its tests.
 
-Usage: .venv/bin/python benchmarks/bench_project.py [--runs N]  (from the repository root)
+Usage: .venv/bin/python benchmarks/bench_project.py [--runs N] [--kind KIND ...]
+(from the repository root; the kinds default to rag-app)
 
 Each run generates a fresh project, installs it with the command its README gives
 (`uv sync --all-extras`, from the shared uv cache, warmed by a first untimed run) and runs its
 test suite (`uv run pytest`). Prints the median of each step and of the whole path against
-the targets: new -> tests passing <= 60 s, the project's test suite alone <= 20 s.
-Exits 1 when a target is missed.
+the targets: new -> tests passing <= 60 s, the project's test suite alone <= 30 s (issue 10).
+Exits 1 when a target is missed. The suite's time depends on whether Python may write
+bytecode (PYTHONDONTWRITEBYTECODE=1 makes pytest rewrite every test module at every run);
+the script says which way it ran.
 """
 
 import argparse
@@ -20,7 +23,8 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 TARGET_TOTAL_S = 60.0
-TARGET_TESTS_S = 20.0
+TARGET_TESTS_S = 30.0
+KINDS = ("rag-app", "chatbot", "agent")
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -32,12 +36,12 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def one_run(scratch: Path, env: dict[str, str]) -> dict[str, float]:
+def one_run(kind: str, scratch: Path, env: dict[str, str]) -> dict[str, float]:
     """Generate, install and test one project; return each step's seconds."""
-    project = scratch / "my-rag"
+    project = scratch / f"my-{kind}"
     steps = {
         "aieng new": timed(
-            [str(BIN / "aieng"), "new", "rag-app", str(project), "--defaults"], scratch, env
+            [str(BIN / "aieng"), "new", kind, str(project), "--defaults"], scratch, env
         ),
         "uv sync --all-extras": timed(["uv", "sync", "--all-extras"], project, env),
         "uv run pytest": timed(["uv", "run", "pytest", "-q"], project, env),
@@ -49,30 +53,39 @@ def one_run(scratch: Path, env: dict[str, str]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--kind", action="append", choices=KINDS, help="repeat for several")
     args = parser.parse_args()
+    kinds = args.kind or ["rag-app"]
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     with tempfile.TemporaryDirectory() as tmp:
         env["TMPDIR"] = tmp
-        warm = Path(tmp) / "warm"
-        warm.mkdir()
-        one_run(warm, env)  # fills the uv cache, as on any machine that has installed once
-        runs = []
-        for i in range(args.runs):
-            scratch = Path(tmp) / f"run-{i}"
-            scratch.mkdir()
-            runs.append(one_run(scratch, env))
+        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+        for kind in kinds:
+            warm = Path(tmp) / f"warm-{kind}"
+            warm.mkdir()
+            one_run(kind, warm, env)  # fills the uv cache, as on any machine that installed once
+            for i in range(args.runs):
+                scratch = Path(tmp) / f"{kind}-{i}"
+                scratch.mkdir()
+                runs[kind].append(one_run(kind, scratch, env))
     load = os.getloadavg()[0]
-    print(f"load average {load:.2f} on {os.cpu_count()} CPUs; {args.runs} runs, warm uv cache")
+    bytecode = "off" if env.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"load average {load:.2f} on {os.cpu_count()} CPUs; {args.runs} runs, warm uv cache, ")
+    print(f"bytecode writing {bytecode} (PYTHONDONTWRITEBYTECODE)")
     ok = True
-    for step in runs[0]:
-        median = statistics.median(run[step] for run in runs)
-        target = {"total": TARGET_TOTAL_S, "uv run pytest": TARGET_TESTS_S}.get(step)
-        verdict = "" if target is None else ("ok  " if median <= target else "MISS")
-        ok &= verdict != "MISS"
-        goal = f"(target <= {target:.0f} s)" if target else ""
-        print(f"{verdict:4} {step:22} median {median:6.1f} s  {goal}")
+    for kind, kind_runs in runs.items():
+        print(kind)
+        for step in kind_runs[0]:
+            times = sorted(run[step] for run in kind_runs)
+            median = statistics.median(times)
+            target = {"total": TARGET_TOTAL_S, "uv run pytest": TARGET_TESTS_S}.get(step)
+            verdict = "" if target is None else ("ok  " if median <= target else "MISS")
+            ok &= verdict != "MISS"
+            goal = f"(target <= {target:.0f} s)" if target else ""
+            spread = ", ".join(f"{t:.1f}" for t in times)
+            print(f"  {verdict:4} {step:22} median {median:6.1f} s  {goal:18} runs: {spread}")
     return 0 if ok else 1
 
 
