@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import Field
 
+from ..llm.tls import tls_context
 from .support import ToolError
 from .tools import Tool, make_tool
 
@@ -104,7 +105,9 @@ def fetch_tool(allowlist: list[str], *, timeout_s: float = 5.0, max_bytes: int =
             allowed = ", ".join(allowlist) or "none"
             raise ToolError(f"{host} is not an allowed host (AGENT_HTTP_ALLOWLIST: {allowed})")
         try:
-            response = httpx.get(url, timeout=timeout_s, follow_redirects=False)
+            response = httpx.get(  # the shared TLS context: none built per call (llm/tls.py)
+                url, timeout=timeout_s, follow_redirects=False, verify=tls_context()
+            )
         except httpx.HTTPError as exc:
             raise ToolError(f"{url}: {type(exc).__name__}: {exc}") from None
         if response.is_redirect:
