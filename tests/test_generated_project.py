@@ -27,7 +27,7 @@ from tests.pythons import find_python
 
 pytestmark = pytest.mark.slow
 
-INSTALL = "uv sync --all-extras"
+INSTALL = "uv sync --all-extras --compile-bytecode"
 TEST = "uv run pytest"
 
 

@@ -113,7 +113,7 @@ def pr_body(current: str, latest: str, found: list[str], workflows: bool) -> str
         "### Check it locally",
         "```sh",
         f"git fetch origin && git switch {BRANCH_PREFIX}{latest}",
-        "uv sync --all-extras && make lint typecheck test eval",
+        "make setup lint typecheck test eval",
         "```",
     ]
     return "\n".join(lines) + "\n"
