@@ -4,9 +4,10 @@ Usage: .venv/bin/python benchmarks/bench_project.py [--runs N] [--kind KIND ...]
 (from the repository root; the kinds default to rag-app)
 
 Each run generates a fresh project, installs it with the command its README gives
-(`uv sync --all-extras --compile-bytecode`, from the shared uv cache, warmed by a first untimed run) and runs its
-test suite (`uv run pytest`). Prints the median of each step and of the whole path against
-the targets: new -> tests passing <= 60 s, the project's test suite alone <= 30 s (issue 10).
+(`uv sync --all-extras --compile-bytecode`, from the shared uv cache, warmed by a first
+untimed run) and runs its test suite (`uv run pytest`). Prints the median of each step and
+of the whole path against the targets: new -> tests passing <= 60 s, the project's test
+suite alone <= 30 s (issue 10).
 Exits 1 when a target is missed. The suite's time depends on whether Python may write
 bytecode (PYTHONDONTWRITEBYTECODE=1 makes pytest rewrite every test module at every run);
 the script says which way it ran.
