@@ -7,16 +7,19 @@ and `google-chrome-stable` on PATH.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Coroutine, Iterator
+from contextlib import AbstractContextManager, AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -113,6 +116,17 @@ class PageLog:
         ]
 
 
+class _LoopServer(uvicorn.Server):
+    """A uvicorn server that keeps its event loop, so that apps' lifespans can run on it."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve, remembering the loop it runs on."""
+        self.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+
 class _Uvicorn:
     """Serve an ASGI app with uvicorn on 127.0.0.1, in a background thread."""
 
@@ -120,8 +134,10 @@ class _Uvicorn:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", port))
         self.port: int = self._sock.getsockname()[1]
+        # The served app's lifespan runs in `lifespan(app)`, so that the shared server can
+        # start and stop each app it mounts.
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
+        self._server = _LoopServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
@@ -146,6 +162,33 @@ class _Uvicorn:
         self._thread.join(timeout=10)
         self._sock.close()
 
+    @contextmanager
+    def lifespan(self, app: FastAPI) -> Iterator[None]:
+        """Run `app`'s startup on the server's loop, and its shutdown after the block.
+
+        The startup sets up logging as `serve` does; the root logger is put back afterwards,
+        so that the tests that follow log as they did before.
+        """
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        stack = AsyncExitStack()
+        try:
+            self._run(stack.enter_async_context(app.router.lifespan_context(app)))
+            yield
+        finally:
+            try:
+                self._run(stack.aclose())
+            finally:
+                root.handlers[:] = handlers
+                root.setLevel(level)
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run `coroutine` on the server's event loop and wait for it (30 s at most)."""
+        if self._server.loop is None:
+            coroutine.close()
+            raise RuntimeError("the test server is not running")
+        asyncio.run_coroutine_threadsafe(coroutine, self._server.loop).result(timeout=30)
+
 
 class LiveServer(_Uvicorn):
     """Serve one app on 127.0.0.1 while the block runs (for scripts and module fixtures).
@@ -156,10 +199,17 @@ class LiveServer(_Uvicorn):
     def __init__(self, app: FastAPI, *, port: int = 0) -> None:
         super().__init__(app, port=port)
         self.app = app
+        self._lifespan: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> LiveServer:
-        """Start serving; wait until the server accepts connections (10 s at most)."""
+        """Start serving and the app; wait until the server accepts connections (10 s at most)."""
         self.start()
+        try:
+            self._lifespan = self.lifespan(self.app)
+            self._lifespan.__enter__()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def __exit__(
@@ -168,8 +218,12 @@ class LiveServer(_Uvicorn):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Stop serving and wait for the thread."""
-        self.stop()
+        """Stop the app, then serving; wait for the thread."""
+        try:
+            if self._lifespan is not None:
+                self._lifespan.__exit__(exc_type, exc, traceback)
+        finally:
+            self.stop()
 
 
 @contextmanager
@@ -215,11 +269,12 @@ class _SharedServer:
         if self.server is None:
             self.server = _Uvicorn(self.switch)
             self.server.start()
-        self.switch.app = app
-        try:
-            yield Mounted(app, self.server.url)
-        finally:
-            self.switch.app = None
+        with self.server.lifespan(app):
+            self.switch.app = app
+            try:
+                yield Mounted(app, self.server.url)
+            finally:
+                self.switch.app = None
 
     def stop(self) -> None:
         if self.server is not None:
@@ -236,6 +291,8 @@ def mounted(app: FastAPI) -> AbstractContextManager[Mounted]:
     Starting and stopping uvicorn costs about 0.2 s each time (its loop ticks every 0.1 s);
     the page tests each need their own app, so one server runs for the whole session and
     each test mounts its app on it. One app at a time: tests in a process run one by one.
+    The app's lifespan runs as under `serve`: its startup at the mount, its shutdown (stores
+    closed, queued signals written) at the end of the block.
     """
     return _SHARED.mount(app)
 
