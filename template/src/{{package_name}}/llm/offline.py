@@ -89,11 +89,11 @@ _UNSAFE = re.compile(
 )
 """Instruction overrides and demands for secrets, which a grounded assistant declines."""
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.?!]{0,40}"
-    r"\b(?:instructions?|rules|prompts?|guidelines|documents|sources)\b"
+    r"(?i:\b(?:ignore|disregard|forget|override)\b[^.?!]{0,40}"  # any case: sentences start
+    r"\b(?:instructions?|rules|prompts?|guidelines|documents|sources)\b"  # with a capital
     r"|\b(?:reply|respond|answer|say)\b[^.?!]{0,20}\bonly\b|\bonly (?:reply|respond|answer|say)\b"
     r"|\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\b(?:developer|god) mode\b"
-    r"|\bsystem prompt\b|\b(?:do not|don't|never) cite\b"
+    r"|\bsystem prompt\b|\b(?:do not|don't|never) cite\b)"
     r"|(?:^|\s)(?:System|Assistant|User|Human|Question|Answer|Instructions?):\s",
 )
 """Source sentences that give the assistant orders or imitate the prompt's own lines (role or
@@ -198,8 +198,10 @@ def documents_of(sources: Sequence[Source]) -> list[set[str]]:
 def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scored], float]:
     """Score every source sentence against the question, best first, and return the coverage.
 
-    A sentence scores the IDF-weighted share of the question's words it holds (less for long
-    sentences), plus a part of those only its neighbours or its source's title hold; numbers
+    Every sentence that shares a question word, itself or through its neighbours or its
+    source's title, is scored: an answer can sit under a heading that names what was asked
+    (`NW-509: clock skew`). It scores the IDF-weighted share of the question's words it holds
+    (less for long sentences), plus a part of those only its neighbours or its title hold; numbers
     earn a bonus when the question asks for an amount (sums of money when it asks for a price),
     and each source rank costs a little.
     The coverage, which decides refusal, is the mean of the best sentence's fit and the best
@@ -220,9 +222,9 @@ def score_sentences(sources: Sequence[Source], question: str) -> tuple[list[Scor
         title = content_words(source.title)
         best_source = max(best_source, cover(title.union(*group)))
         for position, (text, bag) in enumerate(zip(texts, group, strict=True)):
-            if not wanted & bag:
-                continue
             near = set().union(*group[max(0, position - 1) : position + 2]) - bag
+            if not wanted & (bag | title):  # under a heading that names it, say
+                continue
             best_sentence = max(best_sentence, _fit(cover, bag, near, title))
             score = _fit(rarity, bag, near, title)
             score *= SIGNPOST_WEIGHT if _SIGNPOST.match(text) else 1.0
@@ -266,7 +268,7 @@ def grounded_answer(sources: Sequence[Source], question: str) -> str:
     chosen: list[tuple[str, int]] = []
     for s in scored:
         needed = RELATIVE_TO_BEST if s.number == best.number else RELATIVE_TO_BEST_OTHER
-        if s.score < needed * best.score:
+        if s is not best and s.score < needed * best.score:  # scores can be negative
             continue
         chosen += [
             (t, s.number) for t in (s.previous, s.sentence) if t and (t, s.number) not in chosen
