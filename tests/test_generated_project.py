@@ -122,11 +122,11 @@ def test_browser_tests_run_in_chromium_and_pass(project: Project) -> None:
     REQUIRE_BROWSER=1 turns a browser the project cannot find into a failure. Without one the
     test says so and is skipped (a fresh machine with only Python, pip and git).
     """
-    browsers = ("chromium", "chromium-browser", "google-chrome")
+    browsers = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
     if not os.environ.get("CHROMIUM_PATH") and not any(shutil.which(b) for b in browsers):
         pytest.skip(
             "no Chromium on this machine, so the browser tests cannot run here "
-            "(apt-get install chromium, or set CHROMIUM_PATH; .ci/run installs it)"
+            "(apt-get install chromium-headless-shell, or set CHROMIUM_PATH; .ci/run installs it)"
         )
     proc = project.run(
         *TEST.split(), "-q", "-m", "e2e", "--no-cov", "-rs", env={"REQUIRE_BROWSER": "1"}

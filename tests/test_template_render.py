@@ -246,6 +246,21 @@ def test_the_longest_name_keeps_the_code_lint_clean(
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_the_readme_lists_every_make_target_in_one_table(rendered: tuple[str, Path]) -> None:
+    """Each documented `make` target has a row in the README's table, and no line breaks it.
+
+    A kind's rows come from its partial; a blank line between two rows ends a Markdown table,
+    and GitHub then shows the rest as a paragraph of pipes.
+    """
+    _, project = rendered
+    targets = re.findall(r"^([a-z][\w-]*):.*## ", (project / "Makefile").read_text(), re.M)
+    lines = (project / "README.md").read_text(encoding="utf-8").splitlines()
+    rows = [n for n, line in enumerate(lines) if line.startswith("| `make ")]
+    assert rows == list(range(rows[0], rows[0] + len(rows))), "the make table is split"
+    listed = {target for n in rows for target in re.findall(r"`make ([\w-]+)", lines[n])}
+    assert sorted(set(targets) - listed - {"help"}) == []
+
+
 def test_no_agent_placeholder_is_left_in_a_rendered_file(rendered: tuple[str, Path]) -> None:
     """No rendered file of any kind keeps a `TODO(agent)` marker."""
     _, project = rendered

@@ -1,8 +1,10 @@
 """A real headless Chromium for the page's tests, `make screenshot` and `make bench-page`.
 
 Playwright drives a Chromium already on the machine; it downloads none. The browser is the
-one `CHROMIUM_PATH` names, else the first of `chromium`, `chromium-browser`, `google-chrome`
-and `google-chrome-stable` on PATH.
+one `CHROMIUM_PATH` names, else the first of `chromium-headless-shell`, `chromium`,
+`chromium-browser`, `google-chrome` and `google-chrome-stable` on PATH. The headless shell comes
+first: it is Chromium without the desktop browser around it, and renders a test's page with
+about half the CPU, which makes the whole suite a few seconds faster on two cores.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from fastapi.responses import PlainTextResponse
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CANDIDATES = (
+    "chromium-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 # Headless, and quiet: without the network flags Chromium keeps trying to reach Google.
 LAUNCH_ARGS = [
     "--headless",
@@ -43,8 +51,8 @@ LAUNCH_ARGS = [
     "--disable-features=BackForwardCache",
 ]
 INSTALL_HINT = (
-    "install one (Debian/Ubuntu: `sudo apt-get install chromium`) or point CHROMIUM_PATH at "
-    "a Chromium or Chrome binary (CHROMIUM_PATH=/path/to/chrome)"
+    "install one (Debian: `sudo apt-get install chromium-headless-shell`, or `chromium`) or "
+    "point CHROMIUM_PATH at a Chromium or Chrome binary (CHROMIUM_PATH=/path/to/chrome)"
 )
 
 
